@@ -50,7 +50,7 @@ public final class HashCodeValues {
                 return HashCodes.fromIntegers(list);
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("got " + e.getMessage(), e);
+            throw new IllegalArgumentException("got " + e.getMessage());
         }
         throw new IllegalArgumentException("got " + describe(value));
     }
@@ -66,7 +66,7 @@ public final class HashCodeValues {
         try {
             code = parse(value);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(expectation(what, bits) + "; " + e.getMessage(), e);
+            throw new IllegalArgumentException(expectation(what, bits) + "; " + e.getMessage());
         }
         if (code.length * 8 != bits) {
             String came = value instanceof String s ? "a hex string of " + s.length() + " digits" : "an array of " + code.length + " integers";

@@ -2,6 +2,7 @@ package org.imagehash.search.mapper;
 
 import org.apache.lucene.search.ConstantScoreQuery;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.util.BytesRef;
 import org.imagehash.search.HashCodeValues;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCodesCache;
@@ -71,6 +72,9 @@ public final class HashCodeFieldType extends MappedFieldType {
     /** A {@code term} query on a code finds the documents with exactly that code. */
     @Override
     public Query termQuery(Object value, QueryShardContext context) {
+        if (value instanceof BytesRef bytes) {
+            value = bytes.utf8ToString(); // the term query hands strings over as UTF-8 bytes
+        }
         try {
             return new ConstantScoreQuery(hammingQuery(parseCode(value), 0));
         } catch (IllegalArgumentException e) {

@@ -1,0 +1,20 @@
+# Sourced by the project's scripts: picks a JDK of version 21 or later for Maven and for the OpenSearch node
+# (OpenSearch 3.5 needs Java 21+; Debian 12's default JDK is 17). Exports JAVA_HOME and NODE_JAVA_HOME.
+pick_jdk() {
+    local candidate version
+    for candidate in ${JAVA_HOME:-} /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-2*-jdk-* /usr/lib/jvm/java-2*-openjdk-*; do
+        [ -x "$candidate/bin/java" ] || continue
+        version=$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
+        if [ "${version:-0}" -ge 21 ] 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+if ! JAVA_HOME=$(pick_jdk); then
+    echo "No JDK 21+ found. Install one, e.g.: apt-get install -y openjdk-21-jdk-headless (or a Temurin 21+ JDK), or set JAVA_HOME." >&2
+    exit 1
+fi
+export JAVA_HOME
+export NODE_JAVA_HOME=$JAVA_HOME

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Starts and stops a real OpenSearch 3.5.0 node with this project's plugin installed, as an unprivileged user
+# (OpenSearch refuses to run as root). The distribution comes from Maven Central like any other artifact.
+#
+#   scripts/opensearch-node.sh start [--plugin ZIP] [--knn]   # fresh node, plugin installed, waits until ready
+#   scripts/opensearch-node.sh stop
+#   scripts/opensearch-node.sh url                             # prints the node's base URL
+#
+# Environment: OS_PORT (HTTP port, default 9250), OS_NODE_DIR (default /tmp/opensearch-image-hash-node),
+# OS_USER (default opensearch-ih), OS_HEAP (default 1g).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OS_VERSION=3.5.0
+KNN_VERSION=3.5.0.0
+PORT=${OS_PORT:-9250}
+NODE_DIR=${OS_NODE_DIR:-/tmp/opensearch-image-hash-node}
+RUN_USER=${OS_USER:-opensearch-ih}
+HEAP=${OS_HEAP:-1g}
+HOME_DIR=$NODE_DIR/opensearch-$OS_VERSION
+
+source "$ROOT/scripts/java-env.sh"
+
+log() { echo "[opensearch-node] $*" >&2; }
+
+fetch() { # fetch GROUP:ARTIFACT:VERSION:TYPE into $NODE_DIR/dist, print the path
+    local coords=$1 file=$2
+    mkdir -p "$NODE_DIR/dist"
+    if [ ! -s "$NODE_DIR/dist/$file" ]; then
+        log "fetching $coords"
+        mvn -B -q dependency:copy -Dartifact="$coords" -DoutputDirectory="$NODE_DIR/dist" -Dmdep.overWriteReleases=false >&2
+    fi
+    echo "$NODE_DIR/dist/$file"
+}
+
+stop() {
+    if [ -f "$NODE_DIR/pid" ]; then
+        local pid; pid=$(cat "$NODE_DIR/pid")
+        if kill -0 "$pid" 2>/dev/null; then
+            log "stopping node (pid $pid)"
+            kill "$pid"
+            for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+            kill -9 "$pid" 2>/dev/null || true
+        fi
+        rm -f "$NODE_DIR/pid"
+    fi
+}
+
+start() {
+    local plugin="$ROOT/plugin/target/opensearch-image-hash-0.1.0.zip" knn=false
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --plugin) plugin=$2; shift 2 ;;
+            --knn) knn=true; shift ;;
+            *) echo "unknown option $1" >&2; exit 2 ;;
+        esac
+    done
+    [ -f "$plugin" ] || { echo "plugin zip not found: $plugin (run: mvn -B package -DskipTests)" >&2; exit 1; }
+    stop
+    id -u "$RUN_USER" >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin "$RUN_USER"
+
+    local dist; dist=$(fetch "org.opensearch.distribution.integ-test-zip:opensearch:$OS_VERSION:zip" "opensearch-$OS_VERSION.zip")
+    rm -rf "$HOME_DIR" "$NODE_DIR/data" "$NODE_DIR/logs"
+    mkdir -p "$NODE_DIR/data" "$NODE_DIR/logs"
+    (cd "$NODE_DIR" && unzip -q "$dist")
+    # the plugin must be readable by the node's user: copy it next to the node
+    cp "$plugin" "$NODE_DIR/dist/opensearch-image-hash.zip"
+    local extra=()
+    if $knn; then
+        extra+=("$(fetch "org.opensearch.plugin:opensearch-knn:$KNN_VERSION:zip" "opensearch-knn-$KNN_VERSION.zip")")
+    fi
+    chown -R "$RUN_USER": "$NODE_DIR"
+    chmod 755 "$NODE_DIR"
+    local as_user=(runuser -u "$RUN_USER" -- env JAVA_HOME="$NODE_JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP")
+    for zip in "$NODE_DIR/dist/opensearch-image-hash.zip" "${extra[@]}"; do
+        log "installing $(basename "$zip")"
+        "${as_user[@]}" "$HOME_DIR/bin/opensearch-plugin" install --batch "file://$zip" >"$NODE_DIR/logs/install.log" 2>&1 \
+            || { cat "$NODE_DIR/logs/install.log" >&2; exit 1; }
+    done
+    log "starting node on port $PORT"
+    setsid "${as_user[@]}" "$HOME_DIR/bin/opensearch" -Ediscovery.type=single-node -Ecluster.name=image-hash \
+        -Ehttp.port="$PORT" -Etransport.port=$((PORT + 100)) -Epath.data="$NODE_DIR/data" -Epath.logs="$NODE_DIR/logs" \
+        -Ecluster.routing.allocation.disk.threshold_enabled=false \
+        >"$NODE_DIR/logs/stdout.log" 2>&1 &
+    echo $! >"$NODE_DIR/pid"
+    for _ in $(seq 1 180); do
+        if curl -fs "http://127.0.0.1:$PORT/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
+            log "node ready at http://127.0.0.1:$PORT"
+            return 0
+        fi
+        if ! kill -0 "$(cat "$NODE_DIR/pid")" 2>/dev/null; then
+            log "node exited; last log lines:"; tail -40 "$NODE_DIR/logs/stdout.log" >&2; exit 1
+        fi
+        sleep 1
+    done
+    log "node did not become ready in 180 s"; tail -40 "$NODE_DIR/logs/stdout.log" >&2; exit 1
+}
+
+case ${1:-} in
+    start) shift; start "$@" ;;
+    stop) stop ;;
+    url) echo "http://127.0.0.1:$PORT" ;;
+    *) echo "usage: $0 start [--plugin ZIP] [--knn] | stop | url" >&2; exit 2 ;;
+esac
