@@ -1,0 +1,1 @@
+"""Datasets (IDX and CIFAR-10 binary readers), the retrieval protocol split and augmentation."""

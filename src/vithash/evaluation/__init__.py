@@ -1,0 +1,1 @@
+"""Code extraction and retrieval metrics, kept apart from training."""

@@ -1,0 +1,78 @@
+import itertools
+
+import numpy as np
+import pytest
+
+from vithash.evaluation.metrics import (average_precision, hamming_distances, mean_average_precision,
+                                        precision_at, retrieval_report, tie_aware_average_precision,
+                                        tie_aware_map)
+
+
+def codes(*rows):
+    return np.array([[c == "1" for c in r] for r in rows])
+
+
+def test_hamming_distances():
+    assert hamming_distances(codes("0000", "1111"), codes("0000", "0011", "1110")).tolist() == [[0, 2, 3], [4, 2, 1]]
+
+
+def test_average_precision_by_hand():
+    # relevant at ranks 1, 3: (1/1 + 2/3) / 2
+    assert average_precision(np.array([1, 0, 1, 0], bool)) == pytest.approx((1 + 2 / 3) / 2)
+    # top-2 only sees rank 1 -> 1/1 / 1
+    assert average_precision(np.array([1, 0, 1, 0], bool), top=2) == pytest.approx(1.0)
+    assert average_precision(np.array([0, 0, 0], bool)) == 0.0
+
+
+def test_map_breaks_ties_by_database_index():
+    q = codes("00")
+    db = codes("11", "11")  # both at distance 2: the order must be db index 0, then 1
+    assert mean_average_precision(q, np.array([1]), db, np.array([0, 1])) == pytest.approx(0.5)
+    assert mean_average_precision(q, np.array([1]), db, np.array([1, 0])) == pytest.approx(1.0)
+
+
+def test_map_hand_computed_two_queries():
+    db = codes("000", "001", "011", "111")
+    db_labels = np.array([0, 1, 0, 1])
+    q = codes("000", "111")
+    # q0 ranking: 0(rel) 1 2(rel) 3 -> (1 + 2/3)/2;  q1 ranking: 3(rel) 2 1(rel) 0 -> (1 + 2/3)/2
+    expected = (1 + 2 / 3) / 2
+    assert mean_average_precision(q, np.array([0, 1]), db, db_labels) == pytest.approx(expected)
+    assert mean_average_precision(q, np.array([0, 1]), db, db_labels, top=1) == pytest.approx(1.0)
+    assert precision_at(q, np.array([0, 1]), db, db_labels, [1, 2, 4]) == pytest.approx({1: 1.0, 2: 0.5, 4: 0.5})
+
+
+def _brute_force_tie_aware(dist, rel):
+    # average AP over every order consistent with the distances
+    groups = [np.flatnonzero(dist == d) for d in np.unique(dist)]
+    aps = []
+    for perms in itertools.product(*[itertools.permutations(g) for g in groups]):
+        order = np.concatenate([np.array(p) for p in perms])
+        aps.append(average_precision(rel[order]))
+    return np.mean(aps)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_tie_aware_equals_average_over_tie_orders(seed):
+    rng = np.random.default_rng(seed)
+    dist = rng.integers(0, 3, 7)
+    rel = rng.random(7) < 0.5
+    rel[0] = True
+    assert tie_aware_average_precision(dist, rel) == pytest.approx(_brute_force_tie_aware(dist, rel))
+
+
+def test_tie_aware_without_ties_equals_map():
+    db = codes("000", "001", "011", "111")
+    q, ql, dl = codes("000"), np.array([0]), np.array([0, 1, 0, 1])
+    assert tie_aware_map(q, ql, db, dl) == pytest.approx(mean_average_precision(q, ql, db, dl))
+
+
+def test_report_matches_single_metrics():
+    rng = np.random.default_rng(0)
+    q, db = rng.random((5, 8)) < 0.5, rng.random((40, 8)) < 0.5
+    ql, dl = rng.integers(0, 3, 5), rng.integers(0, 3, 40)
+    r = retrieval_report(q, ql, db, dl, ks=(1, 10))
+    assert r["map_all"] == pytest.approx(mean_average_precision(q, ql, db, dl))
+    assert r["map_1000"] == pytest.approx(mean_average_precision(q, ql, db, dl, top=1000))
+    assert r["map_all_tie_aware"] == pytest.approx(tie_aware_map(q, ql, db, dl))
+    assert r["precision_at"] == pytest.approx(precision_at(q, ql, db, dl, [1, 10]))

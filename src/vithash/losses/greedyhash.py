@@ -1,0 +1,23 @@
+"""GreedyHash (Su et al. NeurIPS 2018): sign() in the forward pass, identity gradient in the backward pass."""
+import torch
+import torch.nn.functional as F
+
+
+class _SignSTE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.sign()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def sign_ste(x):
+    return _SignSTE.apply(x)
+
+
+def greedyhash_loss(u, labels, classifier, alpha=0.1):
+    """CE of a bias-free classifier applied to b = sign(u), plus alpha * mean(||u| - 1|^3)."""
+    b = sign_ste(u)
+    return F.cross_entropy(classifier(b), labels) + alpha * (u.abs() - 1).abs().pow(3).mean()

@@ -1,0 +1,54 @@
+"""asymmetric: ViT codes for sampled images, directly learned codes B for the training database (ADSHT).
+
+Alternating optimisation, one round per `epochs_per_round` epochs:
+  network step  train the network on the sampled images with the hash loss against the fixed B;
+  W step        closed-form classifier W = (B'B + (v/re) I)^-1 B'Y on the fixed B;
+  B step        DCC over B with the hash and classification terms, U and W fixed.
+The network sees `sample_size` images per round (all of them when sample_size >= n), ADSH's Omega.
+"""
+import torch
+import torch.nn.functional as F
+
+from vithash.losses.adsh import (adsh_hash_loss, closed_form_classifier, dcc_update, similarity_ratio,
+                                 soft_similarity)
+from vithash.methods.base import HashMethod
+from vithash.methods.registry import register
+
+
+@register("asymmetric")
+class Asymmetric(HashMethod):
+    hyper = {"gamma": 200.0, "re": 10.0, "v": 1.0, "sample_size": 5000, "epochs_per_round": 1, "seed": 0}
+
+    def __init__(self, bits, num_classes, train_labels, **hyper):
+        super().__init__(bits, num_classes, train_labels, **hyper)
+        n = len(self.train_labels)
+        g = torch.Generator().manual_seed(int(self.h["seed"]))
+        self.register_buffer("codes", torch.randint(0, 2, (n, bits), generator=g).float() * 2 - 1)  # B
+        self.register_buffer("u_memory", torch.zeros(n, bits))  # latest tanh outputs of sampled images
+        self.register_buffer("sampled", torch.arange(min(n, int(self.h["sample_size"]))))
+        self.r = similarity_ratio(self.train_labels)
+        self.onehot = F.one_hot(self.train_labels, num_classes).float()
+
+    def epoch_size(self):
+        return min(len(self.train_labels), int(self.h["sample_size"]))
+
+    def epoch_indices(self, epoch, generator):
+        n = len(self.train_labels)
+        if epoch % int(self.h["epochs_per_round"]) == 0:  # a new round draws a new Omega
+            self.sampled = torch.randperm(n, generator=generator)[: min(n, int(self.h["sample_size"]))].sort()[0]
+        return self.sampled[torch.randperm(len(self.sampled), generator=generator)]
+
+    def loss(self, out, labels, index):
+        u = torch.tanh(out)
+        self.u_memory[index] = u.detach()
+        return adsh_hash_loss(u, labels, index, self.codes, self.train_labels, self.h["gamma"], self.r)
+
+    @torch.no_grad()
+    def after_epoch(self, epoch):
+        if (epoch + 1) % int(self.h["epochs_per_round"]):
+            return
+        u = self.u_memory[self.sampled]
+        s = soft_similarity(self.train_labels[self.sampled], self.train_labels, self.r)
+        re, v = self.h["re"], self.h["v"]
+        w = closed_form_classifier(self.codes, self.onehot, re, v) if re else None
+        self.codes = dcc_update(self.codes, u, self.sampled, s, self.h["gamma"], self.onehot, w, re)

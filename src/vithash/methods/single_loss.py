@@ -1,0 +1,17 @@
+"""single_loss: one objective for discriminative, low-quantization-error codes (OrthoCos + BN head)."""
+from vithash.losses.orthocos import bernoulli_codebook, orthocos_loss
+from vithash.methods.base import HashMethod
+from vithash.methods.registry import register
+
+
+@register("single_loss")
+class SingleLoss(HashMethod):
+    head_batch_norm = True
+    hyper = {"scale": 8.0, "margin": 0.2, "codebook_seed": 0}
+
+    def __init__(self, bits, num_classes, train_labels, **hyper):
+        super().__init__(bits, num_classes, train_labels, **hyper)
+        self.register_buffer("codebook", bernoulli_codebook(num_classes, bits, int(self.h["codebook_seed"])))
+
+    def loss(self, out, labels, index):
+        return orthocos_loss(out, labels, self.codebook, self.h["scale"], self.h["margin"])

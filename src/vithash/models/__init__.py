@@ -1,0 +1,1 @@
+"""Backbones (a configurable ViT, optionally with a conv stem; torchvision ViT-B/16) and the hash head."""
