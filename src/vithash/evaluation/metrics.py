@@ -84,14 +84,14 @@ def retrieval_report(query_codes, query_labels, db_codes, db_labels, ks=(1, 10, 
     """All the numbers the results table needs, in one pass over the distance matrix."""
     dist = hamming_distances(query_codes, db_codes)
     ap_all, ap_1000, ap_tie = [], [], []
-    ks = [k for k in ks if k <= db_codes.shape[0]]
+    ks = np.array([k for k in ks if k <= db_codes.shape[0]], dtype=np.int64)
     prec = np.zeros(len(ks))
     for i in range(len(query_labels)):
         rel = _relevance_in_rank_order(dist[i], query_labels[i], db_labels)
         ap_all.append(average_precision(rel))
         ap_1000.append(average_precision(rel, 1000))
         ap_tie.append(tie_aware_average_precision(dist[i], db_labels == query_labels[i]))
-        prec += np.cumsum(rel)[np.array(ks) - 1] / np.array(ks)
+        prec += np.cumsum(rel)[ks - 1] / ks
     return {"map_all": float(np.mean(ap_all)), "map_1000": float(np.mean(ap_1000)),
             "map_all_tie_aware": float(np.mean(ap_tie)),
             "precision_at": {int(k): float(p / len(query_labels)) for k, p in zip(ks, prec)}}

@@ -1,0 +1,1 @@
+"""ONNX export, the model.json manifest, golden vectors, and the packaging of all three."""

@@ -1,0 +1,79 @@
+"""`vithash export`: a trained run -> folder with model.onnx, model.json and golden/ (the plugin's model format)."""
+import json
+import os
+
+import numpy as np
+import torch
+
+from vithash.config import ModelConfig, build_model
+from vithash.data.datasets import load_pool
+from vithash.data.protocol import make_split
+from vithash.evaluation.encode import encode_outputs
+from vithash.export.golden import SAFE_MARGIN, choose_golden, write_golden
+from vithash.export.manifest import build_manifest
+from vithash.export.onnx_export import export_onnx, fuse_for_export, load_weights_from_onnx
+
+TRAIN_SET_DESCRIPTIONS = {
+    "protocol": "the 5,000-image protocol training set (500 per class, sampled from the database)",
+    "train-split": "the whole training split ({n} images); no query image is trained on",
+    "database": "every database image ({n} images); no query image is trained on",
+}
+
+
+def load_run(checkpoint):
+    ckpt = torch.load(checkpoint, map_location="cpu")
+    config = ckpt["config"]
+    model = build_model(ModelConfig.from_dict(config["model"]), config["bits"], config["method"])
+    model.load_state_dict(ckpt["model"])
+    return model.eval(), config, ckpt["result"]
+
+
+def export_model(model, config, result, out, model_id, golden_images, golden_outputs, golden_labels,
+                 golden_sources, class_names, mean, std):
+    os.makedirs(out, exist_ok=True)
+    c, h, w = golden_images.shape[1:]
+    onnx_model = export_onnx(model, os.path.join(out, "model.onnx"), c, h, w)
+    # The ONNX file must carry exactly the weights that produced the golden outputs.
+    check = fuse_for_export(build_model(ModelConfig.from_dict(config["model"]), config["bits"], config["method"]))
+    missing = load_weights_from_onnx(check, onnx_model)
+    assert all(k.endswith("num_batches_tracked") for k in missing), missing
+    from vithash.training.loop import normalise
+
+    with torch.no_grad():
+        again = check(normalise(torch.from_numpy(golden_images), mean, std)).numpy()
+    assert np.allclose(again, golden_outputs, atol=1e-5), "ONNX weights do not reproduce the outputs"
+
+    write_golden(os.path.join(out, "golden"), golden_images, golden_outputs, golden_labels, golden_sources,
+                 class_names, model_id)
+    n = config["train_size"]
+    training = {"train_set": config["train_set"], "train_size": n,
+                "description": TRAIN_SET_DESCRIPTIONS[config["train_set"]].format(n=f"{n:,}"),
+                "epochs": result["epochs"], "train_seconds": result["train_seconds"], "recipe": config["train"],
+                "method_hyperparameters": config["hyper"]}
+    evaluation = {"protocol": "queries: 100 per class from the test split; database: every other image; "
+                              "relevant = same label; Hamming ranking, ties by database index",
+                  "queries": config["queries"], "database": config["database"],
+                  "map_all": result["map_all"], "map_1000": result["map_1000"],
+                  "map_all_tie_aware": result["map_all_tie_aware"],
+                  "precision_at": result["precision_at"]}
+    manifest = build_manifest(model_id, config["bits"], config["method"], c, h, w, mean, std, config["dataset"],
+                              training, evaluation, config["model"], class_names)
+    with open(os.path.join(out, "model.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    return manifest
+
+
+def export_package(checkpoint, out, model_id=None, golden_count=32, dataset="fashion-mnist", data_root=None,
+                   split_seed=0):
+    model, config, result = load_run(checkpoint)
+    pool = load_pool(dataset, data_root)
+    split = make_split(pool.labels, pool.is_test_split, seed=split_seed)
+    model_id = model_id or f"vithash-{config['dataset']}-{config['method']}-{config['bits']}"
+    # Golden images come from the query set: never trained on, real, native size.
+    candidates = split.query
+    outputs = encode_outputs(model, torch.from_numpy(pool.images[candidates]), pool.mean, pool.std)
+    safe = np.abs(outputs).min(axis=1) > SAFE_MARGIN
+    pick = choose_golden(outputs[safe], pool.labels[candidates][safe], golden_count)
+    chosen = candidates[safe][pick]
+    return export_model(model, config, result, out, model_id, pool.images[chosen], outputs[safe][pick],
+                        pool.labels[chosen], chosen, pool.class_names, pool.mean, pool.std)
