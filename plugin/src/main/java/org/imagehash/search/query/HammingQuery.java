@@ -98,7 +98,7 @@ public final class HammingQuery extends Query {
     static Explanation explainDistance(String field, int distance, float boost) {
         return Explanation.match(
             HammingScore.score(distance, boost),
-            "hamming distance " + distance + " in field [" + field + "], score = boost / (1 + distance)",
+            "hamming distance " + distance + " in field [" + field + "], computed as boost / (1 + distance) from:",
             Explanation.match(distance, "hamming distance"),
             Explanation.match(boost, "boost")
         );

@@ -124,11 +124,16 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
         return this;
     }
 
-    public QueryBuilder filter() {
+    /** The query that restricts the candidates (before top k is taken); null for none. */
+    public QueryBuilder filterQuery() {
         return filter;
     }
 
-    public HammingQueryBuilder filter(QueryBuilder filter) {
+    /**
+     * Restricts the candidates to the documents matching {@code filter}: with {@code k}, the k nearest among them.
+     * (Not {@link #filter(QueryBuilder)}, which OpenSearch defines as wrapping this query in a {@code bool} filter.)
+     */
+    public HammingQueryBuilder filterQuery(QueryBuilder filter) {
         this.filter = filter;
         return this;
     }
@@ -219,7 +224,7 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
         try {
             return new HammingQueryBuilder(fieldName, code).k(k)
                 .maxDistance(maxDistance)
-                .filter(filter)
+                .filterQuery(filter)
                 .ignoreUnmapped(ignoreUnmapped)
                 .boost(boost)
                 .queryName(queryName);
@@ -252,7 +257,7 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
         }
         return new HammingQueryBuilder(fieldName, code).k(k)
             .maxDistance(maxDistance)
-            .filter(rewritten)
+            .filterQuery(rewritten)
             .ignoreUnmapped(ignoreUnmapped)
             .boost(boost)
             .queryName(queryName);
