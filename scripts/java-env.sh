@@ -18,3 +18,7 @@ if ! JAVA_HOME=$(pick_jdk); then
 fi
 export JAVA_HOME
 export NODE_JAVA_HOME=$JAVA_HOME
+# Maven's own guava warns about sun.misc.Unsafe on JDK 24+; silence that noise
+if [ "$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')" -ge 24 ] 2>/dev/null; then
+    export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The full test run: Java (unit, Lucene-level, single-node and two-node OpenSearch framework tests), Python, and the
+# built plugin zip installed into a real OpenSearch 3.5.0 node exercised over HTTP. README's second command; CI runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+source scripts/java-env.sh
+
+mvn -B package
+
+bash scripts/test-python.sh
+
+trap 'bash scripts/opensearch-node.sh stop 2>/dev/null' EXIT
+bash scripts/opensearch-node.sh start
+OS_URL=$(bash scripts/opensearch-node.sh url) /usr/bin/python3 -m pytest -q plugin/src/test/realnode
