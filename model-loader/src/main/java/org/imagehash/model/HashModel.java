@@ -1,0 +1,129 @@
+package org.imagehash.model;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+
+/**
+ * One loaded model: its manifest, its ONNX Runtime session (shared by every thread; ORT sessions are thread-safe for
+ * {@code run}), and the rule that turns outputs into codes. Inference is bounded by a node-wide semaphore so that
+ * indexing images cannot starve the node's other work.
+ */
+public final class HashModel implements AutoCloseable {
+
+    private final ModelManifest manifest;
+    private final ImagePreprocessor preprocessor;
+    private final OrtEnvironment environment;
+    private final OrtSession session;
+    private final String device;
+    private final Semaphore permits;
+
+    HashModel(ModelManifest manifest, ImageLimits limits, OrtEnvironment environment, OrtSession session, String device, Semaphore permits) {
+        this.manifest = manifest;
+        this.preprocessor = new ImagePreprocessor(manifest, limits);
+        this.environment = environment;
+        this.session = session;
+        this.device = device;
+        this.permits = permits;
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    /** Where this model runs, e.g. {@code "cpu (auto: CPU build)"}. */
+    public String device() {
+        return device;
+    }
+
+    /** A code, or why an image has none. Exactly one of the two is set. */
+    public record Result(byte[] code, Exception failure) {}
+
+    /**
+     * Encodes a batch of images in one inference call. A bad image fails alone: its result carries the reason, the
+     * others are encoded.
+     */
+    public List<Result> encode(List<byte[]> images) {
+        int size = preprocessor.inputSize();
+        float[] input = new float[images.size() * size];
+        List<Result> results = new ArrayList<>(images.size());
+        int[] slots = new int[images.size()];
+        int valid = 0;
+        for (int i = 0; i < images.size(); i++) {
+            try {
+                preprocessor.preprocess(images.get(i), input, valid * size);
+                slots[valid++] = i;
+                results.add(null);
+            } catch (ImageException e) {
+                results.add(new Result(null, e));
+            }
+        }
+        if (valid > 0) {
+            float[][] outputs = run(input, valid);
+            for (int j = 0; j < valid; j++) {
+                results.set(slots[j], new Result(toCode(outputs[j]), null));
+            }
+        }
+        return results;
+    }
+
+    /** Encodes one image. */
+    public byte[] encode(byte[] image) {
+        Result result = encode(List.of(image)).get(0);
+        if (result.failure() != null) {
+            throw (RuntimeException) result.failure();
+        }
+        return result.code();
+    }
+
+    /** Runs the graph on {@code batch} preprocessed images; returns their raw outputs. */
+    float[][] run(float[] input, int batch) {
+        long[] shape = { batch, manifest.channels(), manifest.height(), manifest.width() };
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for an inference slot", e);
+        }
+        try (
+            OnnxTensor tensor = OnnxTensor.createTensor(environment, FloatBuffer.wrap(input, 0, batch * preprocessor.inputSize()), shape);
+            OrtSession.Result result = session.run(Map.of(manifest.inputName(), tensor), java.util.Set.of(manifest.outputName()))
+        ) {
+            float[][] outputs = (float[][]) result.get(0).getValue();
+            if (outputs.length != batch || outputs[0].length != manifest.bits()) {
+                throw new IllegalStateException(
+                    "model [" + manifest.id() + "] returned " + outputs.length + "x" + outputs[0].length + " outputs, expected " + batch + "x"
+                        + manifest.bits()
+                );
+            }
+            return outputs;
+        } catch (OrtException e) {
+            throw new IllegalStateException("model [" + manifest.id() + "] failed: " + e.getMessage(), e);
+        } finally {
+            permits.release();
+        }
+    }
+
+    /** The bit rule of the manifest: bit i is 1 iff output i > 0; bits packed most significant first. */
+    static byte[] toCode(float[] output) {
+        byte[] code = new byte[output.length / 8];
+        for (int i = 0; i < output.length; i++) {
+            if (output[i] > 0) {
+                code[i >>> 3] |= (byte) (0x80 >>> (i & 7));
+            }
+        }
+        return code;
+    }
+
+    @Override
+    public void close() throws OrtException {
+        session.close();
+    }
+}

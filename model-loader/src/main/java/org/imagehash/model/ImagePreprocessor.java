@@ -1,0 +1,178 @@
+package org.imagehash.model;
+
+import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
+import com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi;
+
+import javax.imageio.IIOException;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.spi.IIORegistry;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+
+/**
+ * Turns encoded image bytes into a model's input exactly as the training code does: decode (JPEG, PNG, GIF, BMP,
+ * WebP through ImageIO and the TwelveMonkeys plugins), convert to grey or RGB with Pillow's rules, resize with
+ * Pillow's bilinear filter when the size differs, then {@code (pixel / 255 - mean) / std} per channel, laid out CHW.
+ */
+public final class ImagePreprocessor {
+
+    static {
+        // ImageIO finds plugins through the context class loader, which is not the plugin's: register explicitly.
+        IIORegistry registry = IIORegistry.getDefaultInstance();
+        registry.registerServiceProvider(new JPEGImageReaderSpi());
+        registry.registerServiceProvider(new WebPImageReaderSpi());
+        ImageIO.setUseCache(false); // decode in memory: no temporary files
+    }
+
+    private final ModelManifest manifest;
+    private final ImageLimits limits;
+
+    public ImagePreprocessor(ModelManifest manifest, ImageLimits limits) {
+        this.manifest = manifest;
+        this.limits = limits;
+    }
+
+    /** Number of floats one image takes: channels x height x width. */
+    public int inputSize() {
+        return manifest.channels() * manifest.height() * manifest.width();
+    }
+
+    /**
+     * Writes one image's model input into {@code out[offset ... offset + inputSize() - 1]}.
+     *
+     * @throws ImageException when the bytes are over the limits, not an image, or an unsupported or corrupt one
+     */
+    public void preprocess(byte[] encoded, float[] out, int offset) {
+        int[][] planes = decodeToPlanes(encoded);
+        int channels = manifest.channels();
+        int size = manifest.height() * manifest.width();
+        for (int c = 0; c < channels; c++) {
+            float mean = manifest.mean()[c];
+            float std = manifest.std()[c];
+            int[] plane = planes[c];
+            for (int i = 0; i < size; i++) {
+                // same float32 arithmetic order as the training code: (x / 255 - mean) / std
+                out[offset + c * size + i] = (plane[i] / 255.0f - mean) / std;
+            }
+        }
+    }
+
+    /** Decodes and returns the model-sized 8-bit planes (one for grey, three for RGB). */
+    int[][] decodeToPlanes(byte[] encoded) {
+        if (encoded.length == 0) {
+            throw new ImageException("the image is empty (0 bytes)");
+        }
+        if (encoded.length > limits.maxBytes()) {
+            throw new ImageException(
+                "the image is " + encoded.length + " bytes, more than the limit of " + limits.maxBytes() + " (image_hash.image.max_bytes)"
+            );
+        }
+        BufferedImage image = decode(encoded);
+        int width = image.getWidth();
+        int height = image.getHeight();
+        int[][] planes = manifest.colourMode() == ModelManifest.ColourMode.GREY ? new int[][] { grey(image) } : rgb(image);
+        if (width != manifest.width() || height != manifest.height()) {
+            for (int c = 0; c < planes.length; c++) {
+                planes[c] = PilResize.resize(planes[c], width, height, manifest.width(), manifest.height());
+            }
+        }
+        return planes;
+    }
+
+    private BufferedImage decode(byte[] encoded) {
+        try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
+            if (readers.hasNext() == false) {
+                throw new ImageException("not an image in a supported format (JPEG, PNG, GIF, BMP, WebP): " + magic(encoded));
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(input, true, true);
+                long width = reader.getWidth(0);
+                long height = reader.getHeight(0);
+                if (width <= 0 || height <= 0) {
+                    throw new ImageException("the image has no pixels (" + width + "x" + height + ")");
+                }
+                if (width * height > limits.maxPixels()) {
+                    throw new ImageException(
+                        "the image is " + width + "x" + height + " = " + width * height + " pixels, more than the limit of " + limits.maxPixels()
+                            + " (image_hash.image.max_pixels)"
+                    );
+                }
+                return reader.read(0); // the first frame of an animated image
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageException e) {
+            throw e;
+        } catch (IIOException e) {
+            throw new ImageException("the image could not be decoded: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException("the image is corrupt or truncated: " + e, e);
+        }
+    }
+
+
+    private static String magic(byte[] bytes) {
+        StringBuilder sb = new StringBuilder("first bytes");
+        for (int i = 0; i < Math.min(8, bytes.length); i++) {
+            sb.append(String.format(java.util.Locale.ROOT, " %02x", bytes[i] & 0xFF));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Luma in 8 bits, as Pillow's {@code convert('L')}. Single-band images (grey PNGs, JPEGs) are read from the raster,
+     * not through {@code getRGB}, which would pass grey through a colour conversion and change the values.
+     */
+    static int[] grey(BufferedImage image) {
+        int width = image.getWidth();
+        int height = image.getHeight();
+        int[] out = new int[width * height];
+        Raster raster = image.getRaster();
+        if (raster.getNumBands() == 1 && image.getColorModel() instanceof IndexColorModel == false) {
+            int shift = Math.max(0, image.getColorModel().getComponentSize(0) - 8);
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    out[y * width + x] = raster.getSample(x, y, 0) >> shift;
+                }
+            }
+            return out;
+        }
+        int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
+        for (int i = 0; i < argb.length; i++) {
+            int p = argb[i];
+            int r = (p >> 16) & 0xFF, g = (p >> 8) & 0xFF, b = p & 0xFF;
+            out[i] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+        }
+        return out;
+    }
+
+    /** Three 8-bit planes R, G, B; grey images repeat their value in each. */
+    static int[][] rgb(BufferedImage image) {
+        int width = image.getWidth();
+        int height = image.getHeight();
+        int[][] planes = new int[3][width * height];
+        Raster raster = image.getRaster();
+        if (raster.getNumBands() == 1 && image.getColorModel() instanceof IndexColorModel == false) {
+            int[] grey = grey(image);
+            for (int c = 0; c < 3; c++) {
+                planes[c] = grey.clone();
+            }
+            return planes;
+        }
+        int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
+        for (int i = 0; i < argb.length; i++) {
+            planes[0][i] = (argb[i] >> 16) & 0xFF;
+            planes[1][i] = (argb[i] >> 8) & 0xFF;
+            planes[2][i] = argb[i] & 0xFF;
+        }
+        return planes;
+    }
+}
