@@ -42,13 +42,13 @@ public final class ModelRegistry implements Closeable {
     /** How models run on this node. */
     public record Settings(InferenceDevice device, int gpuId, int maxConcurrency, int intraOpThreads, ImageLimits limits) {}
 
-    private final Path modelsDir; // may not exist
+    private final Path modelsDir; // null: only the bundled model; otherwise it may not exist yet
     private final Settings settings;
     private final Semaphore permits;
     private final Map<String, HashModel> loaded = new ConcurrentHashMap<>();
 
     public ModelRegistry(Path modelsDir, Settings settings) {
-        this.modelsDir = modelsDir.toAbsolutePath().normalize();
+        this.modelsDir = modelsDir == null ? null : modelsDir.toAbsolutePath().normalize();
         this.settings = settings;
         this.permits = new Semaphore(settings.maxConcurrency(), true);
     }
@@ -78,7 +78,8 @@ public final class ModelRegistry implements Closeable {
         return models;
     }
 
-    private ModelInfo info(String id) throws IOException {
+    /** One model's description, without loading it. */
+    public ModelInfo info(String id) throws IOException {
         HashModel model = loaded.get(id);
         ModelManifest manifest = model != null ? model.manifest() : readManifest(id);
         return new ModelInfo(id, id.equals(DEFAULT_ID) ? "bundled" : modelDir(id).toString(), manifest, model != null, model != null ? model.device() : null);
@@ -86,7 +87,7 @@ public final class ModelRegistry implements Closeable {
 
     private List<String> configModelIds() throws IOException {
         return AccessController.doPrivilegedChecked(() -> {
-            if (Files.isDirectory(modelsDir) == false) {
+            if (modelsDir == null || Files.isDirectory(modelsDir) == false) {
                 return List.<String>of();
             }
             try (Stream<Path> entries = Files.list(modelsDir)) {
@@ -125,6 +126,9 @@ public final class ModelRegistry implements Closeable {
     /** The folder of a configured model, checked to stay inside the models folder. */
     private Path modelDir(String id) {
         checkId(id);
+        if (modelsDir == null) {
+            throw new UnknownModelException("no model [" + id + "]: this node has only the bundled model [" + DEFAULT_ID + "]");
+        }
         Path dir = modelsDir.resolve(id).normalize();
         if (dir.getParent() == null || dir.getParent().equals(modelsDir) == false) {
             throw new IllegalArgumentException("invalid model id [" + id + "]");
@@ -155,7 +159,7 @@ public final class ModelRegistry implements Closeable {
         Path file = modelDir(id).resolve(name);
         return AccessController.doPrivilegedChecked(() -> {
             if (Files.isRegularFile(file) == false) {
-                throw new IllegalArgumentException("no model [" + id + "]: " + file + " does not exist; models: " + knownIds());
+                throw new UnknownModelException("no model [" + id + "]: " + file + " does not exist; models: " + knownIds());
             }
             Path real = file.toRealPath();
             if (real.startsWith(modelsDir.toRealPath()) == false) {

@@ -21,7 +21,17 @@ import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
 
+import org.apache.lucene.util.SetOnce;
+import org.imagehash.model.ImageBytes;
+import org.imagehash.model.ModelRegistry;
+import org.opensearch.ResourceNotFoundException;
+import org.opensearch.action.get.GetRequest;
+import org.opensearch.action.get.GetResponse;
+import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.core.action.ActionListener;
+
 import java.io.IOException;
+import java.util.function.Supplier;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -32,6 +42,10 @@ import java.util.Objects;
  * {"hamming": {"field": "code", "code": "a3f09c...", "k": 10, "max_distance": 6,
  *              "filter": {"term": {"tag": "shoes"}}, "ignore_unmapped": false, "boost": 1.0, "_name": "similar"}}
  * </pre>
+ *
+ * The query code is one of: {@code code} (hex or byte array); {@code image} (base64) with {@code model_id}, encoded
+ * once on the coordinating node while the query is rewritten; {@code like: {"index": ..., "id": ...}}, the code stored
+ * in that document's same field.
  *
  * <ul>
  *   <li>{@code max_distance} alone: every document within that distance (usable as a filter clause).</li>
@@ -53,39 +67,128 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
     static final ParseField MAX_DISTANCE_FIELD = new ParseField("max_distance");
     static final ParseField FILTER_FIELD = new ParseField("filter");
     static final ParseField IGNORE_UNMAPPED_FIELD = new ParseField("ignore_unmapped");
+    static final ParseField IMAGE_FIELD = new ParseField("image");
+    static final ParseField MODEL_ID_FIELD = new ParseField("model_id");
+    static final ParseField LIKE_FIELD = new ParseField("like");
+
+    /** A stored document whose code is the query code. */
+    public record Like(String index, String id) {
+        public Like {
+            if (index == null || index.isEmpty() || id == null || id.isEmpty()) {
+                throw new IllegalArgumentException("[" + NAME + "] [like] needs both [index] and [id]");
+            }
+        }
+    }
 
     private final String fieldName;
-    private final byte[] code;
+    private final byte[] code; // null until an image or a liked document has given it
+    private final String image;
+    private final String modelId;
+    private final Like like;
+    private final Supplier<byte[]> fetchedCode; // set while a liked document is being fetched
+    private final ImageEncoder encoder; // node-local, never serialized
     private Integer k;
     private Integer maxDistance;
     private QueryBuilder filter;
     private boolean ignoreUnmapped;
 
     public HammingQueryBuilder(String fieldName, byte[] code) {
+        this(fieldName, requireCode(code), null, null, null, null, null);
+    }
+
+    private HammingQueryBuilder(
+        String fieldName,
+        byte[] code,
+        String image,
+        String modelId,
+        Like like,
+        Supplier<byte[]> fetchedCode,
+        ImageEncoder encoder
+    ) {
         if (fieldName == null || fieldName.isEmpty()) {
             throw new IllegalArgumentException("[" + NAME + "] requires [" + FIELD_FIELD.getPreferredName() + "]");
         }
+        int sources = (code != null ? 1 : 0) + (image != null ? 1 : 0) + (like != null ? 1 : 0);
+        if (sources != 1 && fetchedCode == null) {
+            throw new IllegalArgumentException("[" + NAME + "] requires exactly one of [code], [image] or [like]");
+        }
+        if (modelId != null && image == null) {
+            throw new IllegalArgumentException("[" + NAME + "] [model_id] goes with [image]");
+        }
+        this.fieldName = fieldName;
+        this.code = code == null ? null : code.clone();
+        this.image = image;
+        this.modelId = modelId;
+        this.like = like;
+        this.fetchedCode = fetchedCode;
+        this.encoder = encoder;
+    }
+
+    private static byte[] requireCode(byte[] code) {
         if (code == null || code.length == 0) {
             throw new IllegalArgumentException("[" + NAME + "] requires a non-empty [" + CODE_FIELD.getPreferredName() + "]");
         }
-        this.fieldName = fieldName;
-        this.code = code.clone();
+        return code;
     }
 
-    public HammingQueryBuilder(StreamInput in) throws IOException {
+    /** A query by image: the code is computed with {@code modelId} (null: the bundled model) when the query is rewritten. */
+    public static HammingQueryBuilder byImage(String fieldName, String base64Image, String modelId, ImageEncoder encoder) {
+        if (base64Image == null || base64Image.isEmpty()) {
+            throw new IllegalArgumentException("[" + NAME + "] [image] must be a non-empty base64 string");
+        }
+        return new HammingQueryBuilder(fieldName, null, base64Image, modelId, null, null, encoder);
+    }
+
+    /** A query by example: the code stored in document {@code id} of {@code index}, in the same field. */
+    public static HammingQueryBuilder like(String fieldName, String index, String id) {
+        return new HammingQueryBuilder(fieldName, null, null, null, new Like(index, id), null, null);
+    }
+
+    public HammingQueryBuilder(StreamInput in, ImageEncoder encoder) throws IOException {
         super(in);
         fieldName = in.readString();
-        code = in.readByteArray();
+        code = in.readBoolean() ? in.readByteArray() : null;
+        image = in.readOptionalString();
+        modelId = in.readOptionalString();
+        like = in.readBoolean() ? new Like(in.readString(), in.readString()) : null;
         k = in.readOptionalVInt();
         maxDistance = in.readOptionalVInt();
         filter = in.readOptionalNamedWriteable(QueryBuilder.class);
         ignoreUnmapped = in.readBoolean();
+        fetchedCode = null;
+        this.encoder = encoder;
+    }
+
+    /** A copy with the same options and another code source. */
+    private HammingQueryBuilder withSource(byte[] newCode, Supplier<byte[]> newFetchedCode, QueryBuilder newFilter) {
+        return new HammingQueryBuilder(
+            fieldName,
+            newCode,
+            newCode == null && newFetchedCode == null ? image : null,
+            newCode == null && newFetchedCode == null ? modelId : null,
+            newCode == null && newFetchedCode == null ? like : null,
+            newFetchedCode,
+            encoder
+        ).k(k).maxDistance(maxDistance).filterQuery(newFilter).ignoreUnmapped(ignoreUnmapped).boost(boost).queryName(queryName);
     }
 
     @Override
     protected void doWriteTo(StreamOutput out) throws IOException {
+        if (fetchedCode != null) {
+            throw new IllegalStateException("[" + NAME + "] cannot be serialized while its [like] document is being fetched; rewrite it first");
+        }
         out.writeString(fieldName);
-        out.writeByteArray(code);
+        out.writeBoolean(code != null);
+        if (code != null) {
+            out.writeByteArray(code);
+        }
+        out.writeOptionalString(image);
+        out.writeOptionalString(modelId);
+        out.writeBoolean(like != null);
+        if (like != null) {
+            out.writeString(like.index());
+            out.writeString(like.id());
+        }
         out.writeOptionalVInt(k);
         out.writeOptionalVInt(maxDistance);
         out.writeOptionalNamedWriteable(filter);
@@ -96,8 +199,21 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
         return fieldName;
     }
 
+    /** The query code; null while it still has to come from an image or a liked document. */
     public byte[] code() {
-        return code.clone();
+        return code == null ? null : code.clone();
+    }
+
+    public String image() {
+        return image;
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    public Like like() {
+        return like;
     }
 
     public Integer k() {
@@ -151,7 +267,18 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
         builder.field(FIELD_FIELD.getPreferredName(), fieldName);
-        builder.field(CODE_FIELD.getPreferredName(), HashCodes.toHex(code));
+        if (code != null) {
+            builder.field(CODE_FIELD.getPreferredName(), HashCodes.toHex(code));
+        }
+        if (image != null) {
+            builder.field(IMAGE_FIELD.getPreferredName(), image);
+        }
+        if (modelId != null) {
+            builder.field(MODEL_ID_FIELD.getPreferredName(), modelId);
+        }
+        if (like != null) {
+            builder.startObject(LIKE_FIELD.getPreferredName()).field("index", like.index()).field("id", like.id()).endObject();
+        }
         if (k != null) {
             builder.field(K_FIELD.getPreferredName(), k);
         }
@@ -168,9 +295,12 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
         builder.endObject();
     }
 
-    public static HammingQueryBuilder fromXContent(XContentParser parser) throws IOException {
+    public static HammingQueryBuilder fromXContent(XContentParser parser, ImageEncoder encoder) throws IOException {
         String fieldName = null;
         byte[] code = null;
+        String image = null;
+        String modelId = null;
+        Like like = null;
         Integer k = null;
         Integer maxDistance = null;
         QueryBuilder filter = null;
@@ -192,6 +322,8 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
                         "[" + NAME + "] [code] must be a hex string or an array of integers in [-128, 255]; " + e.getMessage()
                     );
                 }
+            } else if (LIKE_FIELD.match(current, parser.getDeprecationHandler())) {
+                like = parseLike(parser);
             } else if (FILTER_FIELD.match(current, parser.getDeprecationHandler())) {
                 if (token != XContentParser.Token.START_OBJECT) {
                     throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [filter] must be a query object");
@@ -201,6 +333,10 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
                 throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + current + "] must be a value, got " + token);
             } else if (FIELD_FIELD.match(current, parser.getDeprecationHandler())) {
                 fieldName = parser.text();
+            } else if (IMAGE_FIELD.match(current, parser.getDeprecationHandler())) {
+                image = parser.text();
+            } else if (MODEL_ID_FIELD.match(current, parser.getDeprecationHandler())) {
+                modelId = parser.text();
             } else if (K_FIELD.match(current, parser.getDeprecationHandler())) {
                 k = intValue(parser, current);
             } else if (MAX_DISTANCE_FIELD.match(current, parser.getDeprecationHandler())) {
@@ -218,11 +354,12 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
         if (fieldName == null) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] requires [field]");
         }
-        if (code == null) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] requires [code]");
+        if (code == null && image == null && like == null) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] requires [code], [image] or [like]");
         }
         try {
-            return new HammingQueryBuilder(fieldName, code).k(k)
+            HammingQueryBuilder builder = new HammingQueryBuilder(fieldName, code, image, modelId, like, null, encoder);
+            return builder.k(k)
                 .maxDistance(maxDistance)
                 .filterQuery(filter)
                 .ignoreUnmapped(ignoreUnmapped)
@@ -230,6 +367,32 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
                 .queryName(queryName);
         } catch (IllegalArgumentException e) {
             throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
+        }
+    }
+
+    private static Like parseLike(XContentParser parser) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] must be an object {\"index\": ..., \"id\": ...}");
+        }
+        String index = null;
+        String id = null;
+        String current = null;
+        XContentParser.Token token;
+        while ((token = parser.nextToken()) != XContentParser.Token.END_OBJECT) {
+            if (token == XContentParser.Token.FIELD_NAME) {
+                current = parser.currentName();
+            } else if ("index".equals(current) && token == XContentParser.Token.VALUE_STRING) {
+                index = parser.text();
+            } else if ("id".equals(current) && token.isValue()) {
+                id = parser.text();
+            } else {
+                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] does not support [" + current + "]");
+            }
+        }
+        try {
+            return new Like(index, id);
+        } catch (IllegalArgumentException e) {
+            throw new ParsingException(parser.getTokenLocation(), e.getMessage());
         }
     }
 
@@ -248,23 +411,57 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
 
     @Override
     protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
-        if (filter == null) {
-            return this;
+        if (fetchedCode != null) {
+            byte[] fetched = fetchedCode.get();
+            return fetched == null ? this : withSource(fetched, null, filter);
         }
-        QueryBuilder rewritten = filter.rewrite(context);
-        if (rewritten == filter) {
-            return this;
+        if (image != null) {
+            return withSource(encodeImage(), null, filter);
         }
-        return new HammingQueryBuilder(fieldName, code).k(k)
-            .maxDistance(maxDistance)
-            .filterQuery(rewritten)
-            .ignoreUnmapped(ignoreUnmapped)
-            .boost(boost)
-            .queryName(queryName);
+        if (like != null) {
+            SetOnce<byte[]> fetched = new SetOnce<>();
+            context.registerAsyncAction((client, listener) -> client.get(new GetRequest(like.index(), like.id()), ActionListener.wrap(response -> {
+                fetched.set(likedCode(response));
+                listener.onResponse(null);
+            }, listener::onFailure)));
+            return withSource(null, fetched::get, filter);
+        }
+        QueryBuilder rewritten = filter == null ? null : filter.rewrite(context);
+        return rewritten == filter ? this : withSource(code, null, rewritten);
+    }
+
+    private byte[] encodeImage() {
+        if (encoder == null) {
+            throw new IllegalStateException("[" + NAME + "] [image] needs the image-hash plugin's models on this node");
+        }
+        byte[] bytes = ImageBytes.fromBase64(image, "[" + NAME + "] [image]");
+        return encoder.encode(modelId == null ? ModelRegistry.DEFAULT_ID : modelId, bytes);
+    }
+
+    private byte[] likedCode(GetResponse response) {
+        if (response.isExists() == false) {
+            throw new ResourceNotFoundException("[" + NAME + "] [like] document [" + like.id() + "] was not found in index [" + like.index() + "]");
+        }
+        Object value = XContentMapValues.extractValue(fieldName, response.getSourceAsMap());
+        if (value == null) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [like] document [" + like.id() + "] of index [" + like.index() + "] has no value in field [" + fieldName + "]"
+            );
+        }
+        try {
+            return HashCodeValues.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [like] document [" + like.id() + "] has no usable code in field [" + fieldName + "]: " + e.getMessage()
+            );
+        }
     }
 
     @Override
     protected Query doToQuery(QueryShardContext context) throws IOException {
+        if (code == null) {
+            throw new IllegalStateException("[" + NAME + "] must be rewritten before it is turned into a Lucene query");
+        }
         MappedFieldType fieldType = context.fieldMapper(fieldName);
         if (fieldType == null) {
             if (ignoreUnmapped) {
@@ -306,6 +503,10 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
     protected boolean doEquals(HammingQueryBuilder other) {
         return fieldName.equals(other.fieldName)
             && Arrays.equals(code, other.code)
+            && Objects.equals(image, other.image)
+            && Objects.equals(modelId, other.modelId)
+            && Objects.equals(like, other.like)
+            && Objects.equals(fetchedCode, other.fetchedCode)
             && Objects.equals(k, other.k)
             && Objects.equals(maxDistance, other.maxDistance)
             && Objects.equals(filter, other.filter)
@@ -314,7 +515,7 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(fieldName, Arrays.hashCode(code), k, maxDistance, filter, ignoreUnmapped);
+        return Objects.hash(fieldName, Arrays.hashCode(code), image, modelId, like, fetchedCode, k, maxDistance, filter, ignoreUnmapped);
     }
 
     @Override

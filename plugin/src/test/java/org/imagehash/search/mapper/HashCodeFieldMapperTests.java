@@ -3,6 +3,7 @@ package org.imagehash.search.mapper;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.util.BytesRef;
 import org.imagehash.plugin.ImageHashPlugin;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.index.mapper.DocumentMapper;
 import org.opensearch.index.mapper.FieldTypeTestCase;
@@ -27,7 +28,7 @@ public class HashCodeFieldMapperTests extends MapperTestCase {
 
     @Override
     protected Collection<? extends Plugin> getPlugins() {
-        return List.of(new ImageHashPlugin());
+        return List.of(new ImageHashPlugin(Settings.EMPTY, null));
     }
 
     @Override

@@ -1,0 +1,38 @@
+package org.imagehash.model;
+
+import java.util.Base64;
+import java.util.regex.Pattern;
+
+/** Images as they arrive in JSON: base64 text, possibly line-wrapped or as a {@code data:} URL. */
+public final class ImageBytes {
+
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+
+    private ImageBytes() {}
+
+    /**
+     * Decodes base64 image text strictly (a stray character is an error, not silently skipped).
+     *
+     * @param what names the value in errors, e.g. {@code "field [image]"}
+     * @throws ImageException saying what is wrong with the text
+     */
+    public static byte[] fromBase64(String text, String what) {
+        String base64 = text;
+        if (base64.startsWith("data:")) {
+            int comma = base64.indexOf(',');
+            if (comma < 0 || base64.substring(0, comma).endsWith(";base64") == false) {
+                throw new ImageException(what + " is a data: URL that is not base64 (expected data:<type>;base64,<data>)");
+            }
+            base64 = base64.substring(comma + 1);
+        }
+        base64 = WHITESPACE.matcher(base64).replaceAll("");
+        if (base64.isEmpty()) {
+            throw new ImageException(what + " is empty");
+        }
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new ImageException(what + " is not valid base64: " + e.getMessage());
+        }
+    }
+}
