@@ -184,7 +184,9 @@ public final class ModelRegistry implements Closeable {
             ModelManifest manifest = readManifest(id);
             byte[] onnx = readFile(id, "model.onnx");
             return AccessController.doPrivilegedChecked(() -> open(id, manifest, onnx));
-        } catch (IOException | OrtException e) {
+        } catch (UnknownModelException e) {
+            throw e;
+        } catch (IOException | OrtException | IllegalArgumentException e) { // a bad manifest is the node's problem, not the caller's
             throw new IllegalStateException("model [" + id + "] could not be loaded: " + e.getMessage(), e);
         }
     }

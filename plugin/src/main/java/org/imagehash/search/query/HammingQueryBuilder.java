@@ -24,6 +24,7 @@ import org.opensearch.index.query.QueryShardException;
 import org.apache.lucene.util.SetOnce;
 import org.imagehash.model.ImageBytes;
 import org.imagehash.model.ModelRegistry;
+import org.imagehash.model.UnknownModelException;
 import org.opensearch.ResourceNotFoundException;
 import org.opensearch.action.get.GetRequest;
 import org.opensearch.action.get.GetResponse;
@@ -435,7 +436,14 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
             throw new IllegalStateException("[" + NAME + "] [image] needs the image-hash plugin's models on this node");
         }
         byte[] bytes = ImageBytes.fromBase64(image, "[" + NAME + "] [image]");
-        return encoder.encode(modelId == null ? ModelRegistry.DEFAULT_ID : modelId, bytes);
+        String model = modelId == null ? ModelRegistry.DEFAULT_ID : modelId;
+        try {
+            return encoder.encode(model, bytes);
+        } catch (UnknownModelException e) {
+            throw new IllegalArgumentException("[" + NAME + "] [model_id]: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[" + NAME + "] [image] (model [" + model + "]): " + e.getMessage(), e);
+        }
     }
 
     private byte[] likedCode(GetResponse response) {
