@@ -108,6 +108,11 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
         return segmentCodes;
     }
 
+    /** Encodes images with this node's models: for query builders made in Java rather than parsed from JSON. */
+    public ImageEncoder imageEncoder() {
+        return encoder;
+    }
+
     /** The node's models. */
     public ModelRegistry models() {
         return models;

@@ -1,0 +1,136 @@
+package org.imagehash.ingest;
+
+import org.imagehash.model.ImageLimits;
+import org.imagehash.model.InferenceDevice;
+import org.imagehash.model.ModelRegistry;
+import org.opensearch.OpenSearchParseException;
+import org.opensearch.ingest.IngestDocument;
+import org.opensearch.ingest.IngestDocumentWrapper;
+import org.opensearch.ingest.RandomDocumentPicks;
+import org.opensearch.test.OpenSearchTestCase;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.hamcrest.Matchers.containsString;
+
+/** The processor on documents: codes written, options honoured, and a bad document failing alone in a batch. */
+public class ImageHashProcessorTests extends OpenSearchTestCase {
+
+    private static ModelRegistry models;
+    private static String sandal;
+    private static String sandalCode;
+
+    @BeforeClass
+    public static void loadModel() throws IOException {
+        models = new ModelRegistry(null, new ModelRegistry.Settings(InferenceDevice.CPU, 0, 2, 1, ImageLimits.DEFAULT));
+        try (InputStream in = ImageHashProcessorTests.class.getResourceAsStream("/golden/00_sandal.png")) {
+            sandal = Base64.getEncoder().encodeToString(in.readAllBytes());
+        }
+        sandalCode = java.util.HexFormat.of().formatHex(models.get(ModelRegistry.DEFAULT_ID).encode(Base64.getDecoder().decode(sandal)));
+    }
+
+    @AfterClass
+    public static void closeModels() throws IOException {
+        models.close();
+        models = null;
+    }
+
+    private ImageHashProcessor processor(Map<String, Object> options) throws Exception {
+        Map<String, Object> config = new HashMap<>(Map.of("field", "image", "target_field", "code"));
+        config.putAll(options);
+        return (ImageHashProcessor) new ImageHashProcessor.Factory(models).create(Map.of(), "tag", null, config);
+    }
+
+    private static IngestDocument document(Map<String, Object> source) {
+        return RandomDocumentPicks.randomIngestDocument(random(), new HashMap<>(source));
+    }
+
+    public void testWritesTheHexCode() throws Exception {
+        IngestDocument doc = document(Map.of("image", sandal));
+        processor(Map.of()).execute(doc);
+        assertEquals(sandalCode, doc.getFieldValue("code", String.class));
+        assertEquals(sandal, doc.getFieldValue("image", String.class));
+    }
+
+    public void testRemoveSourceFieldDropsTheImage() throws Exception {
+        IngestDocument doc = document(Map.of("image", sandal));
+        processor(Map.of("remove_source_field", true)).execute(doc);
+        assertFalse(doc.hasField("image"));
+        assertEquals(sandalCode, doc.getFieldValue("code", String.class));
+    }
+
+    public void testMissingImage() throws Exception {
+        IngestDocument doc = document(Map.of("other", 1));
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> processor(Map.of()).execute(doc));
+        assertThat(e.getMessage(), containsString("[image_hash] field [image] is missing or null"));
+        IngestDocument skipped = document(Map.of("other", 1));
+        processor(Map.of("ignore_missing", true)).execute(skipped);
+        assertFalse(skipped.hasField("code"));
+    }
+
+    public void testBadValuesSayWhy() throws Exception {
+        ImageHashProcessor processor = processor(Map.of());
+        assertThat(
+            expectThrows(IllegalArgumentException.class, () -> processor.execute(document(Map.of("image", 42)))).getMessage(),
+            containsString("must be a base64-encoded image (a string), got a Integer")
+        );
+        assertThat(
+            expectThrows(IllegalArgumentException.class, () -> processor.execute(document(Map.of("image", "%%%")))).getMessage(),
+            containsString("is not valid base64")
+        );
+        String notAnImage = Base64.getEncoder().encodeToString("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(
+            expectThrows(IllegalArgumentException.class, () -> processor.execute(document(Map.of("image", notAnImage)))).getMessage(),
+            containsString("[image_hash] field [image]: not an image in a supported format")
+        );
+    }
+
+    public void testABadDocumentFailsAloneInABatch() throws Exception {
+        ImageHashProcessor processor = processor(Map.of("batch_size", 4));
+        assertEquals(4, processor.batchSize());
+        List<IngestDocumentWrapper> batch = new ArrayList<>();
+        String[] images = { sandal, "AAAA", sandal, null, sandal };
+        for (int i = 0; i < images.length; i++) {
+            Map<String, Object> source = new HashMap<>();
+            if (images[i] != null) {
+                source.put("image", images[i]);
+            }
+            batch.add(new IngestDocumentWrapper(i, 0, document(source), null));
+        }
+        AtomicReference<List<IngestDocumentWrapper>> done = new AtomicReference<>();
+        processor.batchExecute(batch, done::set);
+        assertEquals(5, done.get().size());
+        for (IngestDocumentWrapper wrapper : done.get()) {
+            int slot = wrapper.getSlot();
+            if (slot == 1 || slot == 3) {
+                assertNotNull("slot " + slot + " fails", wrapper.getException());
+            } else {
+                assertNull(wrapper.getException());
+                assertEquals(sandalCode, wrapper.getIngestDocument().getFieldValue("code", String.class));
+            }
+        }
+    }
+
+    public void testConfigurationErrorsNameTheProperty() {
+        OpenSearchParseException unknown = expectThrows(OpenSearchParseException.class, () -> processor(Map.of("model_id", "nope")));
+        assertThat(unknown.getMessage(), containsString("[model_id] no model [nope]"));
+        OpenSearchParseException escape = expectThrows(OpenSearchParseException.class, () -> processor(Map.of("model_id", "../x")));
+        assertThat(escape.getMessage(), containsString("invalid model id"));
+        OpenSearchParseException batch = expectThrows(OpenSearchParseException.class, () -> processor(Map.of("batch_size", 0)));
+        assertThat(batch.getMessage(), containsString("batch size must be a positive integer"));
+        OpenSearchParseException noField = expectThrows(
+            OpenSearchParseException.class,
+            () -> new ImageHashProcessor.Factory(models).create(Map.of(), "tag", null, new HashMap<>(Map.of("target_field", "code")))
+        );
+        assertThat(noField.getMessage(), containsString("[field] required property is missing"));
+    }
+}
