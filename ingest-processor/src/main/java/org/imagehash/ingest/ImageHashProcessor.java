@@ -148,7 +148,8 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
             if (result.failure() != null) {
                 wrapper.update(
                     wrapper.getIngestDocument(),
-                    new IllegalArgumentException("[" + TYPE + "] field [" + field + "]: " + result.failure().getMessage(), result.failure())
+                    // no cause attached: on_failure handlers read the root cause's message, which should be this one
+                    new IllegalArgumentException("[" + TYPE + "] field [" + field + "]: " + result.failure().getMessage())
                 );
                 continue;
             }

@@ -112,9 +112,10 @@ public final class ImagePreprocessor {
         } catch (ImageException e) {
             throw e;
         } catch (IIOException e) {
-            throw new ImageException("the image could not be decoded: " + e.getMessage(), e);
+            // no cause attached: on_failure handlers see the root cause's message, and this one says it all
+            throw new ImageException("the image could not be decoded: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
-            throw new ImageException("the image is corrupt or truncated: " + e, e);
+            throw new ImageException("the image could not be decoded (corrupt or truncated): " + e);
         }
     }
 
