@@ -7,7 +7,8 @@
 #   scripts/opensearch-node.sh url                             # prints the node's base URL
 #
 # Environment: OS_PORT (HTTP port, default 9250), OS_NODE_DIR (default /tmp/opensearch-image-hash-node),
-# OS_USER (default opensearch-ih), OS_HEAP (default 1g).
+# OS_USER (default opensearch-ih), OS_HEAP (default 1g), OS_SETTINGS (extra node settings, e.g.
+# "-Eimage_hash.inference.device=cpu").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,7 +81,7 @@ start() {
     log "starting node on port $PORT"
     setsid "${as_user[@]}" "$HOME_DIR/bin/opensearch" -Ediscovery.type=single-node -Ecluster.name=image-hash \
         -Ehttp.port="$PORT" -Etransport.port=$((PORT + 100)) -Epath.data="$NODE_DIR/data" -Epath.logs="$NODE_DIR/logs" \
-        -Ecluster.routing.allocation.disk.threshold_enabled=false \
+        -Ecluster.routing.allocation.disk.threshold_enabled=false ${OS_SETTINGS:-} \
         >"$NODE_DIR/logs/stdout.log" 2>&1 &
     echo $! >"$NODE_DIR/pid"
     for _ in $(seq 1 180); do
