@@ -113,5 +113,9 @@ def write_report(results_dir, output="docs/RESULTS.md"):
                   f"queries against the {ev.get('database', '?')}-image database: mAP@all {ev.get('map_all', float('nan')):.3f}, "
                   f"mAP@1000 {ev.get('map_1000', float('nan')):.3f}, tie-aware mAP@all "
                   f"{ev.get('map_all_tie_aware', float('nan')):.3f}.", ""]
+    notes = os.path.join(results_dir, "notes.md")  # hand-written discussion, appended verbatim
+    if os.path.exists(notes):
+        with open(notes) as f:
+            lines += ["", f.read().strip(), ""]
     with open(output, "w") as f:
         f.write("\n".join(lines))
