@@ -2,6 +2,7 @@
 
 Used by both `vithash train` and `vithash evaluate-all`, so the table and single runs share every step.
 """
+import dataclasses
 import json
 import os
 import time
@@ -27,6 +28,7 @@ def run_experiment(pool, split, method_name, bits, model_cfg: ModelConfig, train
     labels = torch.from_numpy(pool.labels)
     train_idx = training_indices(split, pool.labels, pool.is_test_split, train_set)
     method = build_method(method_name, bits, pool.num_classes, labels[train_idx], hyper)
+    train_cfg = dataclasses.replace(train_cfg, **method.recipe)
     config = {"dataset": pool.name, "method": method_name, "bits": bits, "train_set": train_set,
               "train_size": int(len(train_idx)), "model": model_cfg.to_dict(), "train": train_cfg.to_dict(),
               "hyper": method.h, "queries": int(len(split.query)), "database": int(len(split.database))}

@@ -1,14 +1,16 @@
 """Smoke run of every method through the real CLI path on a few hundred synthetic-but-learnable images."""
 import json
+import os
 
 import numpy as np
 import pytest
 
 from vithash.config import ModelConfig, TrainConfig
-from vithash.data.datasets import ImagePool
+from vithash.data.datasets import FASHION_MNIST_DIR, ImagePool, load_fashion_mnist
 from vithash.data.protocol import make_split
 from vithash.evaluation.report import write_report
 from vithash.evaluation.table import evaluate_all
+from vithash.experiment import run_experiment
 from vithash.methods.registry import method_names
 from vithash.models.vit import ViTConfig
 
@@ -49,8 +51,6 @@ def test_every_method_runs_and_beats_chance(tmp_path):
 
 
 def test_training_resumes_from_checkpoint(tmp_path):
-    from vithash.experiment import run_experiment
-
     pool = toy_pool(20)
     split = make_split(pool.labels, pool.is_test_split, queries_per_class=5, train_per_class=10, seed=0)
     logs = []
@@ -61,3 +61,19 @@ def test_training_resumes_from_checkpoint(tmp_path):
                    log=logs.append)
     assert any(m.startswith("resumed from epoch 2") for m in logs)
     assert not any(m.startswith("epoch ") for m in logs)
+
+
+@pytest.mark.skipif(not os.path.exists(FASHION_MNIST_DIR), reason="dataset-fashion-mnist is not installed")
+def test_every_method_on_a_few_hundred_real_fashion_mnist_images(tmp_path):
+    full = load_fashion_mnist()
+    keep = np.concatenate([np.arange(500), 10000 + np.arange(1500)])  # 500 test-split + 1,500 train-split images
+    pool = ImagePool("fashion-mnist-subset", full.images[keep], full.labels[keep], full.is_test_split[keep],
+                     full.class_names, full.mean, full.std)
+    split = make_split(pool.labels, pool.is_test_split, queries_per_class=10, train_per_class=30, seed=0)
+    results = {}
+    for m in method_names():
+        results[m] = run_experiment(pool, split, m, 32, TINY, TrainConfig(epochs=6, batch_size=50, lr=3e-3),
+                                    log=lambda *a: None)["map_all"]
+    assert results["lsh"] > 0.2  # chance is about 0.1
+    for m in ("single_loss", "asymmetric", "csq", "greedyhash"):
+        assert results[m] > 0.15, results  # learned something within seconds

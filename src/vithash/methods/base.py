@@ -12,6 +12,7 @@ class HashMethod(nn.Module):
     head_batch_norm = False  # whether the hash head ends in BatchNorm1d
     trains_network = True  # False for data-independent baselines (LSH)
     hyper = {}  # method hyperparameters, overridable from the CLI (--set key=value)
+    recipe = {}  # TrainConfig fields this method overrides (e.g. a lower learning rate); recorded in results
 
     def __init__(self, bits, num_classes, train_labels, **hyper):
         super().__init__()
