@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.stream.IntStream;
 
 /**
  * One loaded model: its manifest, its ONNX Runtime session (shared by every thread; ORT sessions are thread-safe for
@@ -52,24 +53,33 @@ public final class HashModel implements AutoCloseable {
      */
     public List<Result> encode(List<byte[]> images) {
         int size = preprocessor.inputSize();
-        float[] input = new float[images.size() * size];
-        List<Result> results = new ArrayList<>(images.size());
-        int[] slots = new int[images.size()];
-        int valid = 0;
-        for (int i = 0; i < images.size(); i++) {
+        int count = images.size();
+        float[] input = new float[count * size];
+        ImageException[] failures = new ImageException[count];
+        // Decoding is independent per image: spread it over the cores while this thread would otherwise wait, so
+        // that a batch reaches inference sooner (decoding small images costs a fifth of the model's time).
+        IntStream indices = IntStream.range(0, count);
+        (count > 1 ? indices.parallel() : indices).forEach(i -> {
             try {
-                preprocessor.preprocess(images.get(i), input, valid * size);
-                slots[valid++] = i;
-                results.add(null);
+                preprocessor.preprocess(images.get(i), input, i * size);
             } catch (ImageException e) {
-                results.add(new Result(null, e));
+                failures[i] = e;
             }
+        });
+        int[] valid = IntStream.range(0, count).filter(i -> failures[i] == null).toArray();
+        float[][] outputs = new float[0][];
+        if (valid.length == count) {
+            outputs = run(input, count);
+        } else if (valid.length > 0) {
+            float[] compact = new float[valid.length * size];
+            for (int j = 0; j < valid.length; j++) {
+                System.arraycopy(input, valid[j] * size, compact, j * size, size);
+            }
+            outputs = run(compact, valid.length);
         }
-        if (valid > 0) {
-            float[][] outputs = run(input, valid);
-            for (int j = 0; j < valid; j++) {
-                results.set(slots[j], new Result(toCode(outputs[j]), null));
-            }
+        List<Result> results = new ArrayList<>(count);
+        for (int i = 0, j = 0; i < count; i++) {
+            results.add(failures[i] != null ? new Result(null, failures[i]) : new Result(toCode(outputs[j++]), null));
         }
         return results;
     }

@@ -7,13 +7,17 @@ import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.spi.IIORegistry;
+import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Map;
 
 /**
  * Turns encoded image bytes into a model's input exactly as the training code does: decode (JPEG, PNG, GIF, BMP,
@@ -85,13 +89,15 @@ public final class ImagePreprocessor {
         return planes;
     }
 
+    /**
+     * One reader per format and thread, reused: creating an ImageIO reader costs more than decoding a small image.
+     * Readers are not thread-safe, hence per thread; {@link ImageReader#reset()} clears one between images.
+     */
+    private static final ThreadLocal<Map<ImageReaderSpi, ImageReader>> READERS = ThreadLocal.withInitial(HashMap::new);
+
     private BufferedImage decode(byte[] encoded) {
-        try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
-            if (readers.hasNext() == false) {
-                throw new ImageException("not an image in a supported format (JPEG, PNG, GIF, BMP, WebP): " + magic(encoded));
-            }
-            ImageReader reader = readers.next();
+        try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+            ImageReader reader = reader(input, encoded);
             try {
                 reader.setInput(input, true, true);
                 long width = reader.getWidth(0);
@@ -107,7 +113,7 @@ public final class ImagePreprocessor {
                 }
                 return reader.read(0); // the first frame of an animated image
             } finally {
-                reader.dispose();
+                reader.reset();
             }
         } catch (ImageException e) {
             throw e;
@@ -119,6 +125,30 @@ public final class ImagePreprocessor {
         }
     }
 
+    /** This thread's reader for the image's format, found the way ImageIO finds it (by content, not by name). */
+    private static ImageReader reader(ImageInputStream input, byte[] encoded) throws IOException {
+        Iterator<ImageReaderSpi> spis = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class, true);
+        while (spis.hasNext()) {
+            ImageReaderSpi spi = spis.next();
+            input.mark();
+            boolean canDecode;
+            try {
+                canDecode = spi.canDecodeInput(input);
+            } finally {
+                input.reset();
+            }
+            if (canDecode) {
+                Map<ImageReaderSpi, ImageReader> readers = READERS.get();
+                ImageReader reader = readers.get(spi);
+                if (reader == null) {
+                    reader = spi.createReaderInstance();
+                    readers.put(spi, reader);
+                }
+                return reader;
+            }
+        }
+        throw new ImageException("not an image in a supported format (JPEG, PNG, GIF, BMP, WebP): " + magic(encoded));
+    }
 
     private static String magic(byte[] bytes) {
         StringBuilder sb = new StringBuilder("first bytes");

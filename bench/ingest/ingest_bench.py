@@ -1,0 +1,85 @@
+"""Ingest throughput: images per second through the image_hash pipeline (bulk, batched) against the raw ONNX Runtime
+session on the same images and batch sizes, measured in one run on one machine.
+
+    bash bench/ingest/run.sh [N_IMAGES]     # builds, starts a node (port 9250), writes docs/bench/ingest.json
+
+Both sides use one inference thread: the node runs one bulk request at a time from one client, with
+image_hash.inference.threads = 1 (the default); the raw side runs the same session settings in one JVM thread.
+The client sends pre-encoded base64 PNGs, so client-side encoding is not timed.
+"""
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "src"))
+from imagehash_demo.client import OpenSearch  # noqa: E402
+from imagehash_demo.image_source import fashion_mnist  # noqa: E402
+
+BATCHES = [1, 8, 32, 128]
+ROUNDS = 3
+
+
+def pipeline_rate(client, sources, batch, bulk_size=512):
+    index = f"ingest-bench-{batch}"
+    try:
+        client.delete(f"/{index}")
+    except Exception:
+        pass
+    client.put(f"/_ingest/pipeline/ingest-bench-{batch}", {"processors": [{"image_hash": {
+        "field": "image", "target_field": "code", "batch_size": batch, "remove_source_field": True}}]})
+    client.put(f"/{index}", {"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1",
+                                          "default_pipeline": f"ingest-bench-{batch}"},
+                             "mappings": {"properties": {"code": {"type": "hash_code", "bits": 64}}}})
+    client.bulk(index, [(f"w{i}", s) for i, s in enumerate(sources[:bulk_size])])  # warm-up
+    started = time.perf_counter()
+    for start in range(0, len(sources), bulk_size):
+        results = client.bulk(index, [(i, s) for i, s in enumerate(sources[start:start + bulk_size], start)])
+        assert all(r["status"] in (200, 201) for r in results), results[0]
+    return len(sources) / (time.perf_counter() - started)
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 8192
+    url, classpath, png_dir, out = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+    images, _ = fashion_mnist(database_limit=n, query_limit=1)
+    os.makedirs(png_dir, exist_ok=True)
+    sources = []
+    for i, image_id in enumerate(images.db_ids):
+        data = images.load(image_id)
+        with open(os.path.join(png_dir, f"{i:06d}.png"), "wb") as f:
+            f.write(data)
+        sources.append({"image": base64.b64encode(data).decode()})
+
+    client = OpenSearch(url)
+    # the class path goes in CLASSPATH, not on the command line: ONNX Runtime 1.29 crashes (SIGSEGV) when the
+    # process's command line is longer than about 3,900 bytes (docs/MODELS.md, known issues)
+    raw = subprocess.Popen(["java", "--enable-native-access=ALL-UNNAMED", os.path.join(os.path.dirname(__file__), "RawOrtBench.java"),
+                            png_dir], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                           env={**os.environ, "CLASSPATH": classpath})
+    decode = json.loads(raw.stdout.readline())
+    pipeline, direct = {str(b): [] for b in BATCHES}, {str(b): [] for b in BATCHES}
+    for round_ in range(ROUNDS):  # interleaved, so that both sides see the same machine load
+        for batch in BATCHES:
+            pipeline[str(batch)].append(pipeline_rate(client, sources, batch))
+            raw.stdin.write(f"{batch}\n")
+            raw.stdin.flush()
+            direct[str(batch)].append(float(raw.stdout.readline()))
+            print(f"round {round_}: batch {batch}: pipeline {pipeline[str(batch)][-1]:.0f}, raw {direct[str(batch)][-1]:.0f} images/s",
+                  file=sys.stderr)
+    raw.stdin.write("\n")
+    raw.stdin.flush()
+    raw.wait()
+    best = lambda runs: {b: max(v) for b, v in runs.items()}  # noqa: E731 (best of rounds: least disturbed)
+    result = {"images": n, "rounds": ROUNDS, **decode, "pipeline_images_per_s": best(pipeline), "raw_ort_images_per_s": best(direct),
+              "ratio_pipeline_to_raw": {b: max(pipeline[b]) / max(direct[b]) for b in pipeline},
+              "all_runs": {"pipeline": pipeline, "raw_ort": direct}}
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1)
+    print(json.dumps({k: v for k, v in result.items() if k != "all_runs"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
