@@ -343,9 +343,9 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
             } else if (MAX_DISTANCE_FIELD.match(current, parser.getDeprecationHandler())) {
                 maxDistance = intValue(parser, current);
             } else if (IGNORE_UNMAPPED_FIELD.match(current, parser.getDeprecationHandler())) {
-                ignoreUnmapped = parser.booleanValue();
+                ignoreUnmapped = scalar(parser, current, XContentParser::booleanValue);
             } else if (BOOST_FIELD.match(current, parser.getDeprecationHandler())) {
-                boost = parser.floatValue();
+                boost = scalar(parser, current, XContentParser::floatValue);
             } else if (NAME_FIELD.match(current, parser.getDeprecationHandler())) {
                 queryName = parser.text();
             } else {
@@ -394,6 +394,16 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
             return new Like(index, id);
         } catch (IllegalArgumentException e) {
             throw new ParsingException(parser.getTokenLocation(), e.getMessage());
+        }
+    }
+
+    /** A value read by the parser, with a wrong type reported as a parsing error that names the parameter. */
+    private static <T> T scalar(XContentParser parser, String name, org.opensearch.common.CheckedFunction<XContentParser, T, IOException> read)
+        throws IOException {
+        try {
+            return read.apply(parser);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] has a value of the wrong type: " + e.getMessage());
         }
     }
 
