@@ -4,6 +4,7 @@
 #
 #   scripts/opensearch-node.sh start [--plugin ZIP] [--knn]   # fresh node, plugin installed, waits until ready
 #   scripts/opensearch-node.sh stop
+#   scripts/opensearch-node.sh restart [--kill]                 # same node and data; --kill stops it with kill -9
 #   scripts/opensearch-node.sh url                             # prints the node's base URL
 #
 # Environment: OS_PORT (HTTP port, default 9250), OS_NODE_DIR (default /tmp/opensearch-image-hash-node),
@@ -21,6 +22,7 @@ HEAP=${OS_HEAP:-1g}
 HOME_DIR=$NODE_DIR/opensearch-$OS_VERSION
 
 source "$ROOT/scripts/java-env.sh"
+AS_USER=(runuser -u "$RUN_USER" -- env JAVA_HOME="$NODE_JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP")
 
 log() { echo "[opensearch-node] $*" >&2; }
 
@@ -35,11 +37,14 @@ fetch() { # fetch GROUP:ARTIFACT:VERSION:TYPE into $NODE_DIR/dist, print the pat
 }
 
 stop() {
+    local signal=${1:-TERM}
     if [ -f "$NODE_DIR/pid" ]; then
         local pid; pid=$(cat "$NODE_DIR/pid")
         if kill -0 "$pid" 2>/dev/null; then
-            log "stopping node (pid $pid)"
-            kill "$pid"
+            log "stopping node (pid $pid, SIG$signal)"
+            # the pid is runuser's; signal the JVM itself too, so that kill -9 really is a crash of the node
+            pkill "-$signal" -f "opensearch.path.home=$HOME_DIR" 2>/dev/null || true
+            kill "-$signal" "$pid" 2>/dev/null || true
             for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
             kill -9 "$pid" 2>/dev/null || true
         fi
@@ -72,14 +77,17 @@ start() {
     fi
     chown -R "$RUN_USER": "$NODE_DIR"
     chmod 755 "$NODE_DIR"
-    local as_user=(runuser -u "$RUN_USER" -- env JAVA_HOME="$NODE_JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP")
     for zip in "$NODE_DIR/dist/opensearch-image-hash.zip" "${extra[@]}"; do
         log "installing $(basename "$zip")"
-        "${as_user[@]}" "$HOME_DIR/bin/opensearch-plugin" install --batch "file://$zip" >"$NODE_DIR/logs/install.log" 2>&1 \
+        "${AS_USER[@]}" "$HOME_DIR/bin/opensearch-plugin" install --batch "file://$zip" >"$NODE_DIR/logs/install.log" 2>&1 \
             || { cat "$NODE_DIR/logs/install.log" >&2; exit 1; }
     done
+    launch
+}
+
+launch() { # starts the installed node on its data folder and waits until it answers
     log "starting node on port $PORT"
-    setsid "${as_user[@]}" "$HOME_DIR/bin/opensearch" -Ediscovery.type=single-node -Ecluster.name=image-hash \
+    setsid "${AS_USER[@]}" "$HOME_DIR/bin/opensearch" -Ediscovery.type=single-node -Ecluster.name=image-hash \
         -Ehttp.port="$PORT" -Etransport.port=$((PORT + 100)) -Epath.data="$NODE_DIR/data" -Epath.logs="$NODE_DIR/logs" \
         -Ecluster.routing.allocation.disk.threshold_enabled=false ${OS_SETTINGS:-} \
         >"$NODE_DIR/logs/stdout.log" 2>&1 &
@@ -97,9 +105,16 @@ start() {
     log "node did not become ready in 180 s"; tail -40 "$NODE_DIR/logs/stdout.log" >&2; exit 1
 }
 
+restart() {
+    [ -d "$HOME_DIR" ] || { echo "no node installed in $NODE_DIR: use start" >&2; exit 1; }
+    if [ "${1:-}" = "--kill" ]; then stop KILL; else stop; fi
+    launch
+}
+
 case ${1:-} in
     start) shift; start "$@" ;;
     stop) stop ;;
+    restart) shift; restart "$@" ;;
     url) echo "http://127.0.0.1:$PORT" ;;
-    *) echo "usage: $0 start [--plugin ZIP] [--knn] | stop | url" >&2; exit 2 ;;
+    *) echo "usage: $0 start [--plugin ZIP] [--knn] | stop | restart [--kill] | url" >&2; exit 2 ;;
 esac
