@@ -31,6 +31,9 @@ def choose_golden(outputs, labels, count, per_class_order=True):
 def write_golden(folder, images_u8, outputs, labels, source_indices, class_names, model_id):
     """images_u8 [n, C, H, W]; outputs [n, K] (from the very model that is exported)."""
     os.makedirs(folder, exist_ok=True)
+    for old in os.listdir(folder):  # a re-export must not leave another model's images behind
+        if old.endswith(".png") or old == "golden.json":
+            os.remove(os.path.join(folder, old))
     entries = []
     for j, (img, out, label, src) in enumerate(zip(images_u8, outputs, labels, source_indices)):
         name = f"{j:02d}_{class_names[label].replace('/', '-').replace(' ', '-')}.png"

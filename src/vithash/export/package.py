@@ -68,7 +68,7 @@ def export_package(checkpoint, out, model_id=None, golden_count=32, dataset="fas
     model, config, result = load_run(checkpoint)
     pool = load_pool(dataset, data_root)
     split = make_split(pool.labels, pool.is_test_split, seed=split_seed)
-    model_id = model_id or f"vithash-{config['dataset']}-{config['method']}-{config['bits']}"
+    model_id = model_id or f"vithash-{config['dataset']}-{config['method']}-{config['bits']}-{config['train_set']}"
     # Golden images come from the query set: never trained on, real, native size.
     candidates = split.query
     outputs = encode_outputs(model, torch.from_numpy(pool.images[candidates]), pool.mean, pool.std)
