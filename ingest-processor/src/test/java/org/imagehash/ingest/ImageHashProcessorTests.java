@@ -32,7 +32,7 @@ public class ImageHashProcessorTests extends OpenSearchTestCase {
     @BeforeClass
     public static void loadModel() throws IOException {
         models = new ModelRegistry(null, new ModelRegistry.Settings(InferenceDevice.CPU, 0, 2, 1, ImageLimits.DEFAULT));
-        try (InputStream in = ImageHashProcessorTests.class.getResourceAsStream("/golden/00_sandal.png")) {
+        try (InputStream in = ImageHashProcessorTests.class.getResourceAsStream("/images/grey_28x28_native.png")) {
             sandal = Base64.getEncoder().encodeToString(in.readAllBytes());
         }
         sandalCode = java.util.HexFormat.of().formatHex(models.get(ModelRegistry.DEFAULT_ID).encode(Base64.getDecoder().decode(sandal)));

@@ -34,7 +34,7 @@ public class ModelRegistryTests extends OpenSearchTestCase {
             List<ModelRegistry.ModelInfo> infos = registry.list();
             assertEquals(List.of("default", "my-model"), infos.stream().map(ModelRegistry.ModelInfo::id).toList());
             assertTrue(registry.loadedIds().isEmpty());
-            byte[] png = DefaultModelParityTests.resource("00_sandal.png");
+            byte[] png = DefaultModelParityTests.resource((String) DefaultModelParityTests.goldenImages().get(0).get("file"));
             String expected = (String) DefaultModelParityTests.goldenImages().get(0).get("hex");
             assertEquals(expected, HexFormat.of().formatHex(registry.get("my-model").encode(png)));
             assertEquals(java.util.Set.of("my-model"), registry.loadedIds());
@@ -83,7 +83,7 @@ public class ModelRegistryTests extends OpenSearchTestCase {
     public void testABatchWithABadImageEncodesTheRest() throws IOException {
         try (ModelRegistry registry = registryWith(null)) {
             HashModel model = registry.get(ModelRegistry.DEFAULT_ID);
-            byte[] good = DefaultModelParityTests.resource("00_sandal.png");
+            byte[] good = DefaultModelParityTests.resource((String) DefaultModelParityTests.goldenImages().get(0).get("file"));
             List<HashModel.Result> results = model.encode(List.of(good, "junk".getBytes(StandardCharsets.UTF_8), good));
             assertNotNull(results.get(0).code());
             assertThat(results.get(1).failure().getMessage(), containsString("not an image"));

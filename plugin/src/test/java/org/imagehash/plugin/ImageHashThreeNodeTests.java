@@ -18,9 +18,7 @@ import org.opensearch.search.SearchHit;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -79,12 +77,6 @@ public class ImageHashThreeNodeTests extends OpenSearchIntegTestCase {
         return distances;
     }
 
-    private static String goldenImage(String name) throws IOException {
-        try (InputStream in = ImageHashThreeNodeTests.class.getResourceAsStream("/golden/" + name)) {
-            return Base64.getEncoder().encodeToString(in.readAllBytes());
-        }
-    }
-
     public void testModelsLoadOnEveryNodeThatEncodes() throws IOException {
         client().admin()
             .cluster()
@@ -95,7 +87,7 @@ public class ImageHashThreeNodeTests extends OpenSearchIntegTestCase {
             )
             .get();
         createIndex("images", 3, 1, "images");
-        String image = goldenImage("00_sandal.png");
+        String image = GoldenImages.base64(GoldenImages.files().get(0));
         // a bulk sent to each node runs the pipeline on that node
         for (String node : internalCluster().getNodeNames()) {
             BulkResponse response = client(node).prepareBulk()
