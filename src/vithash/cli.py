@@ -67,7 +67,7 @@ def cmd_train(args):
     model_cfg, train_cfg = _configs(args, pool)
     name = args.name or f"{args.method}-{args.bits}-{args.train_set}"
     result = run_experiment(pool, split, args.method, args.bits, model_cfg, train_cfg, args.train_set,
-                            _key_values(args.set), os.path.join(args.work_dir, name))
+                            _key_values(args.set), os.path.join(args.work_dir, name), init_from=args.init_from)
     print(json.dumps({k: result[k] for k in ("map_all", "map_1000", "map_all_tie_aware", "train_seconds")}))
 
 
@@ -105,6 +105,7 @@ def build_parser():
                    help="protocol: 500/class sampled from the database; train-split: all 60,000 training-split "
                         "images; database: all 69,000 database images (queries are never trained on)")
     p.add_argument("--name", help="run folder name under --work-dir")
+    p.add_argument("--init-from", help="model.pt of an earlier run to start from (fine-tuning)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate-all", help="every method x code length; resumable; writes docs/RESULTS.md")

@@ -22,7 +22,7 @@ def _pixels(images_u8):
 
 
 def run_experiment(pool, split, method_name, bits, model_cfg: ModelConfig, train_cfg: TrainConfig,
-                   train_set="protocol", hyper=None, work_dir=None, log=print):
+                   train_set="protocol", hyper=None, work_dir=None, log=print, init_from=None):
     """Returns the result dict (also written to work_dir/result.json with the model at work_dir/model.pt)."""
     images = torch.from_numpy(pool.images)
     labels = torch.from_numpy(pool.labels)
@@ -32,6 +32,8 @@ def run_experiment(pool, split, method_name, bits, model_cfg: ModelConfig, train
     config = {"dataset": pool.name, "method": method_name, "bits": bits, "train_set": train_set,
               "train_size": int(len(train_idx)), "model": model_cfg.to_dict(), "train": train_cfg.to_dict(),
               "hyper": method.h, "queries": int(len(split.query)), "database": int(len(split.database))}
+    if init_from:  # warm start (fine-tuning): the run's epochs continue from another run's weights
+        config["init_from"] = {"path": init_from, "key": torch.load(init_from, map_location="cpu")["result"]["key"]}
     key = fingerprint(config)
     if work_dir:
         os.makedirs(work_dir, exist_ok=True)
@@ -40,6 +42,8 @@ def run_experiment(pool, split, method_name, bits, model_cfg: ModelConfig, train
     started = time.perf_counter()
     if method.trains_network:
         model = build_model(model_cfg, bits, method_name)
+        if init_from:
+            model.load_state_dict(torch.load(init_from, map_location="cpu")["model"])
         x = normalise(images[train_idx], pool.mean, pool.std)
         ckpt = os.path.join(work_dir, "checkpoint.pt") if work_dir else None
         history = train(model, method, x, labels[train_idx], train_cfg, ckpt, key, log)

@@ -77,3 +77,18 @@ def test_every_method_on_a_few_hundred_real_fashion_mnist_images(tmp_path):
     assert results["lsh"] > 0.2  # chance is about 0.1
     for m in ("single_loss", "asymmetric", "csq", "greedyhash"):
         assert results[m] > 0.15, results  # learned something within seconds
+
+
+def test_fine_tuning_starts_from_the_earlier_weights(tmp_path):
+    import torch
+
+    pool = toy_pool(20)
+    split = make_split(pool.labels, pool.is_test_split, queries_per_class=5, train_per_class=10, seed=0)
+    run_experiment(pool, split, "single_loss", 8, TINY, TrainConfig(epochs=2, batch_size=16),
+                   work_dir=str(tmp_path / "a"), log=lambda *a: None)
+    base = str(tmp_path / "a" / "model.pt")
+    # Zero epochs of fine-tuning must reproduce the base model's codes exactly.
+    r = run_experiment(pool, split, "single_loss", 8, TINY, TrainConfig(epochs=0, batch_size=16),
+                       work_dir=str(tmp_path / "b"), log=lambda *a: None, init_from=base)
+    assert r["init_from"]["key"] == torch.load(base)["result"]["key"]
+    assert r["map_all"] == torch.load(base)["result"]["map_all"]

@@ -50,6 +50,13 @@ def export_model(model, config, result, out, model_id, golden_images, golden_out
                 "description": TRAIN_SET_DESCRIPTIONS[config["train_set"]].format(n=f"{n:,}"),
                 "epochs": result["epochs"], "train_seconds": result["train_seconds"], "recipe": config["train"],
                 "method_hyperparameters": config["hyper"]}
+    if config.get("init_from"):
+        base = torch.load(config["init_from"]["path"], map_location="cpu")
+        training["warm_start"] = {"from_run_key": config["init_from"]["key"], "epochs": base["result"]["epochs"],
+                                  "train_seconds": base["result"]["train_seconds"],
+                                  "recipe": base["config"]["train"]}
+        training["description"] += (f"; {base['result']['epochs']} epochs, then fine-tuned for "
+                                     f"{result['epochs']} more epochs from those weights")
     evaluation = {"protocol": "queries: 100 per class from the test split; database: every other image; "
                               "relevant = same label; Hamming ranking, ties by database index",
                   "queries": config["queries"], "database": config["database"],
