@@ -2,9 +2,10 @@ package org.imagehash.search.mih;
 
 /**
  * The planner's cost model, in nanoseconds on one core, for choosing per segment between probing substrings and the
- * linear scan. Measured on the benchmark machine (docs/BENCHMARKS-MIH.md): the scan streams the packed codes at about
- * memory bandwidth; a probe is one terms-dictionary lookup; each posting costs its decoding, a visited-set check and
- * a random access to the packed codes for the full popcount.
+ * linear scan. Measured on the benchmark machine (a shared 2-core VM; {@code ProbeCostCalibration} in the tests, and
+ * docs/BENCHMARKS-MIH.md): the scan streams the packed codes at about memory bandwidth (1-1.7 ns per 64-bit code);
+ * a probe is a table lookup plus the enumeration step; each posting is a random access to the packed codes for the
+ * full popcount (30-60 ns: a cache miss on a large segment).
  */
 public final class ProbeCost {
 
@@ -15,10 +16,10 @@ public final class ProbeCost {
         SCAN
     }
 
-    static final double SCAN_NS_PER_WORD = 0.8;
+    static final double SCAN_NS_PER_WORD = 1.0;
     static final double FILTERED_SCAN_NS_PER_DOC = 6;
-    static final double PROBE_NS = 250;
-    static final double POSTING_NS = 15;
+    static final double PROBE_NS = 60;
+    static final double POSTING_NS = 35;
 
     private ProbeCost() {}
 

@@ -1,16 +1,11 @@
 package org.imagehash.search.mih;
 
-import org.apache.lucene.index.LeafReader;
-import org.apache.lucene.index.PostingsEnum;
-import org.apache.lucene.index.Terms;
-import org.apache.lucene.index.TermsEnum;
-import org.apache.lucene.search.DocIdSetIterator;
-import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.index.LeafReaderContext;
 
 import java.io.IOException;
 
 /**
- * Looks up one segment's substring terms: for substring {@code j} of the query and a radius {@code s}, every stored
+ * Probes one segment's substring tables: for substring {@code j} of the query and a radius {@code s}, every stored
  * code whose substring {@code j} differs from the query's in exactly {@code s} bits. Counts its work so that a planner
  * can compare it with a linear scan.
  */
@@ -24,38 +19,32 @@ public final class SegmentProber {
 
     private final SubstringLayout layout;
     private final long[] querySubstrings;
-    private final TermsEnum termsEnum;
-    private final BytesRef term;
-    private final double postingsPerTerm;
-    private PostingsEnum postings;
+    private final SegmentSubstrings tables;
     private long probes;
     private long postingsRead;
 
-    private SegmentProber(SubstringLayout layout, long[] querySubstrings, Terms terms) throws IOException {
+    private SegmentProber(SubstringLayout layout, long[] querySubstrings, SegmentSubstrings tables) {
         this.layout = layout;
         this.querySubstrings = querySubstrings;
-        this.termsEnum = terms.iterator();
-        this.term = layout.newTermBuffer();
-        long size = terms.size();
-        long sumDocFreq = terms.getSumDocFreq();
-        this.postingsPerTerm = size > 0 && sumDocFreq > 0 ? (double) sumDocFreq / size : 1;
+        this.tables = tables;
     }
 
     /** @return null when the segment has no substring terms for {@code field} (no document with a code) */
-    public static SegmentProber open(LeafReader reader, String field, SubstringLayout layout, long[] queryWords) throws IOException {
-        Terms terms = reader.terms(SubstringLayout.termField(field));
-        if (terms == null) {
+    public static SegmentProber open(LeafReaderContext context, String field, SubstringLayout layout, long[] queryWords)
+        throws IOException {
+        SegmentSubstrings tables = SubstringTablesCache.INSTANCE.get(context, field, layout);
+        if (tables == null) {
             return null;
         }
-        return new SegmentProber(layout, layout.substrings(queryWords), terms);
+        return new SegmentProber(layout, layout.substrings(queryWords), tables);
     }
 
-    /** Mean number of documents per indexed substring value in this segment: the planner's guess per probe. */
+    /** Mean number of documents per stored substring value in this segment: the planner's guess per probe. */
     public double postingsPerTerm() {
-        return postingsPerTerm;
+        return tables.postingsPerValue();
     }
 
-    /** Term lookups so far. */
+    /** Lookups so far. */
     public long probes() {
         return probes;
     }
@@ -75,30 +64,29 @@ public final class SegmentProber {
             return;
         }
         long q = querySubstrings[j];
+        int[] docs = tables.docs(j);
         if (s == 0) {
-            lookup(j, q, consumer);
+            lookup(j, q, docs, consumer);
             return;
         }
         long end = 1L << length;
         long mask = (1L << s) - 1;
         while (mask < end) {
-            lookup(j, q ^ mask, consumer);
+            lookup(j, q ^ mask, docs, consumer);
             long c = mask & -mask;
             long r = mask + c;
             mask = (((r ^ mask) >>> 2) / c) | r;
         }
     }
 
-    private void lookup(int j, long value, DocConsumer consumer) throws IOException {
+    private void lookup(int j, long value, int[] docs, DocConsumer consumer) throws IOException {
         probes++;
-        layout.term(j, value, term);
-        if (termsEnum.seekExact(term) == false) {
-            return;
-        }
-        postings = termsEnum.postings(postings, PostingsEnum.NONE);
-        for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
-            postingsRead++;
-            consumer.accept(doc);
+        long range = tables.range(j, value);
+        int from = (int) (range >>> 32);
+        int to = (int) range;
+        postingsRead += to - from;
+        for (int i = from; i < to; i++) {
+            consumer.accept(docs[i]);
         }
     }
 }

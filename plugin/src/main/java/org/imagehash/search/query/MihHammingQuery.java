@@ -103,7 +103,7 @@ public final class MihHammingQuery extends Query {
         if (radius == null || mode == ProbeCost.Mode.SCAN || maxDistance >= codes.bits()) {
             return null;
         }
-        SegmentProber prober = SegmentProber.open(context.reader(), field, layout, query);
+        SegmentProber prober = SegmentProber.open(context, field, layout, query);
         if (prober == null || mode == ProbeCost.Mode.PROBE) {
             return prober;
         }
@@ -168,13 +168,10 @@ public final class MihHammingQuery extends Query {
                 final SparseFixedBitSet seen = new SparseFixedBitSet(codes.maxDoc());
                 final long[][] found = { new long[16] };
                 final int[] size = { 0 };
+                // the visited check runs only for the few documents within the radius
                 SegmentProber.DocConsumer verify = doc -> {
-                    if (seen.get(doc)) {
-                        return;
-                    }
-                    seen.set(doc);
                     int d = HammingDistance.distance(c, doc * words, query, words);
-                    if (d <= maxDistance) {
+                    if (d <= maxDistance && seen.getAndSet(doc) == false) {
                         if (size[0] == found[0].length) {
                             found[0] = ArrayUtil.grow(found[0], size[0] + 1);
                         }

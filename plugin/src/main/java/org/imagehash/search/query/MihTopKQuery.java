@@ -167,7 +167,7 @@ public final class MihTopKQuery extends Query {
         TopKSelector selector,
         PlanLog log
     ) throws IOException {
-        SegmentProber prober = SegmentProber.open(leaf.reader(), field, layout, query);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, query);
         if (prober == null) {
             return false;
         }
@@ -183,16 +183,11 @@ public final class MihTopKQuery extends Query {
         final Pending pending = filterWeight == null ? null : new Pending();
         final int[] radius = new int[m];
         Arrays.fill(radius, -1);
+        // A document comes once per substring it shares with the query's probes. The visited check runs only for the
+        // few within the limit: one seen farther stays farther, since the limit only falls.
         SegmentProber.DocConsumer verify = doc -> {
-            if (seen.get(doc)) {
-                return;
-            }
-            seen.set(doc);
-            if (live != null && live.get(doc) == false) {
-                return;
-            }
             int d = HammingDistance.distance(c, doc * words, query, words);
-            if (d <= nearest.limit()) {
+            if (d <= nearest.limit() && seen.getAndSet(doc) == false && (live == null || live.get(doc))) {
                 if (pending == null) {
                     nearest.add(doc, d);
                 } else {

@@ -228,6 +228,30 @@ public class MihQueryLuceneTests extends OpenSearchTestCase {
         checkRadius(ProbeCost.Mode.AUTO);
     }
 
+    /** Substrings over 20 bits keep sorted values instead of a direct table; probing stays exact. */
+    public void testLongSubstringsByProbingEqualBruteForce() throws IOException {
+        for (int iter = 0; iter < 4; iter++) {
+            int bits = randomFrom(64, 128);
+            SubstringLayout layout = new SubstringLayout(bits, randomIntBetween(SubstringLayout.minCount(bits), bits / 21));
+            try (Fixture f = new Fixture(bits, layout, randomIntBetween(50, 600), true, false)) {
+                for (int q = 0; q < 5; q++) {
+                    byte[] query = f.randomQuery();
+                    int maxDistance = randomIntBetween(0, 2 * layout.count() - 1); // radius <= 1 per substring
+                    List<int[]> within = f.bruteForce(query, false).stream().filter(e -> e[1] <= maxDistance).toList();
+                    TopDocs radius = f.searcher.search(new MihHammingQuery(FIELD, query, maxDistance, cache, layout, ProbeCost.Mode.PROBE), 1000);
+                    assertEquals(layout + " r:" + maxDistance, within.size(), radius.totalHits.value());
+                    int k = randomIntBetween(1, 20);
+                    TopDocs top = f.searcher.search(new MihTopKQuery(FIELD, query, k, maxDistance, null, cache, layout, ProbeCost.Mode.PROBE), k);
+                    List<int[]> expected = within.stream().limit(k).toList();
+                    assertEquals(expected.size(), top.scoreDocs.length);
+                    for (int i = 0; i < expected.size(); i++) {
+                        assertEquals(expected.get(i)[0], top.scoreDocs[i].doc);
+                    }
+                }
+            }
+        }
+    }
+
     /** One large segment: the planner probes for near neighbours and falls back to the scan where probing loses. */
     public void testPlannerProbesNearAndScansFar() throws IOException {
         SubstringLayout layout = new SubstringLayout(64, 4);
