@@ -18,12 +18,14 @@ import java.util.Arrays;
  * documents grouped by substring value. A probe is then an array lookup instead of a terms-dictionary seek (about a
  * microsecond through the wrapped readers of a search), and its postings are a contiguous run of ints.
  *
- * <p>Substrings of up to {@value #MAX_DIRECT_LENGTH} bits use a direct table of {@code 2^length + 1} offsets; longer
- * ones keep their distinct values sorted and are found by binary search.
+ * <p>A substring whose {@code 2^length + 1} offsets take no more than twice the segment's documents (and of at most
+ * {@value #MAX_DIRECT_LENGTH} bits) uses a direct table of offsets: a lookup is one array read. Otherwise (long
+ * substrings in small segments) it keeps its distinct values sorted and finds them by binary search, which stays in
+ * cache because such a segment is small.
  */
 public final class SegmentSubstrings implements Accountable {
 
-    static final int MAX_DIRECT_LENGTH = 20;
+    static final int MAX_DIRECT_LENGTH = 24;
     private static final long BASE_RAM = RamUsageEstimator.shallowSizeOfInstance(SegmentSubstrings.class);
 
     private final SubstringLayout layout;
@@ -104,7 +106,7 @@ public final class SegmentSubstrings implements Accountable {
             }
             starts[j][keyCount[j]] = docCount[j];
             docs[j] = docs[j].length == docCount[j] ? docs[j] : Arrays.copyOf(docs[j], docCount[j]);
-            if (layout.length(j) <= MAX_DIRECT_LENGTH) {
+            if (direct(layout.length(j), reader.maxDoc())) {
                 int[] table = new int[(1 << layout.length(j)) + 1];
                 int k = 0;
                 for (int v = 0; v < table.length; v++) {
@@ -122,6 +124,10 @@ public final class SegmentSubstrings implements Accountable {
             }
         }
         return new SegmentSubstrings(layout, docs, offsets, keys, starts, values, postings);
+    }
+
+    static boolean direct(int length, int maxDoc) {
+        return length <= MAX_DIRECT_LENGTH && (1L << length) <= 2L * maxDoc;
     }
 
     public SubstringLayout layout() {
@@ -154,7 +160,7 @@ public final class SegmentSubstrings implements Accountable {
     public static long estimateBytes(long docs, SubstringLayout layout) {
         long bytes = BASE_RAM;
         for (int j = 0; j < layout.count(); j++) {
-            bytes += 4 * docs + (layout.length(j) <= MAX_DIRECT_LENGTH ? 4L * ((1L << layout.length(j)) + 1) : 12 * docs);
+            bytes += 4 * docs + (direct(layout.length(j), (int) Math.min(Integer.MAX_VALUE, docs)) ? 4L * ((1L << layout.length(j)) + 1) : 12 * docs);
         }
         return bytes;
     }

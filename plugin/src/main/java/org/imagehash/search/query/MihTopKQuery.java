@@ -203,7 +203,9 @@ public final class MihTopKQuery extends Query {
                     nearest.offerTo(selector, leaf.docBase);
                     return true;
                 }
-                long next = layout.probesAt(j, s);
+                // Before each round: the work so far plus the next round, or, once k candidates are in hand, plus every
+                // round still needed to prove their k-th distance (it can only fall, so this is an upper bound).
+                long next = nearest.hasK() ? lookupsToProve(radius, j, s, nearest.limit()) : layout.probesAt(j, s);
                 double estimate = ProbeCost.probe(prober.probes() + next, prober.postingsRead() + next * prober.postingsPerTerm());
                 if (estimate > budget) {
                     log.gaveUp();
@@ -216,6 +218,27 @@ public final class MihTopKQuery extends Query {
                 }
             }
         }
+    }
+
+    /**
+     * Lookups of the rounds from (substring {@code j}, radius {@code s}) on until every code within {@code limit} is
+     * seen; saturates at Long.MAX_VALUE / 4 when that means enumerating a whole substring.
+     */
+    private long lookupsToProve(int[] probed, int j, int s, int limit) {
+        int[] radius = probed.clone();
+        long lookups = 0;
+        while (unseenBound(radius) <= limit) {
+            if (s > layout.length(j)) {
+                return Long.MAX_VALUE / 4;
+            }
+            lookups += layout.probesAt(j, s);
+            radius[j] = s;
+            if (++j == radius.length) {
+                j = 0;
+                s++;
+            }
+        }
+        return lookups;
     }
 
     /** Least distance of a code not yet seen, given the radius probed in each substring; MAX_VALUE when none is left. */

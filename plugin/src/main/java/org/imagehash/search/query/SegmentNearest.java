@@ -24,6 +24,11 @@ final class SegmentNearest {
         this.counts = new int[limit + 1];
     }
 
+    /** Whether k documents within the limit are in hand (the limit is then the k-th distance found). */
+    boolean hasK() {
+        return withinLimit >= k;
+    }
+
     /** Documents farther than this cannot be among the k nearest. */
     int limit() {
         return limit;
