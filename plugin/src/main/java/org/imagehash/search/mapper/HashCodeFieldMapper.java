@@ -5,6 +5,8 @@ import org.apache.lucene.util.BytesRef;
 import org.imagehash.search.HashCodeValues;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCodesCache;
+import org.imagehash.search.mih.SubstringLayout;
+import org.imagehash.search.mih.SubstringsOption;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.FieldMapper;
 import org.opensearch.index.mapper.MapperParsingException;
@@ -45,6 +47,15 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
             m -> toType(m).bits
         ).setValidator(this::validateBits).alwaysSerialize();
 
+        // Multi-index hashing: also index each code's substrings as terms. Cannot change once set.
+        private final Parameter<SubstringsOption> substrings = new Parameter<>(
+            SubstringsOption.NAME,
+            false,
+            () -> SubstringsOption.DISABLED,
+            (name, context, value) -> parseSubstrings(name, value),
+            m -> toType(m).substrings
+        ).setSerializer((builder, name, value) -> value.toXContent(builder, name), SubstringsOption::toString);
+
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
         private final SegmentCodesCache cache;
 
@@ -67,6 +78,14 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
             throw new MapperParsingException("[bits] of field [" + field + "] must be an integer, got [" + value + "]");
         }
 
+        private static SubstringsOption parseSubstrings(String field, Object value) {
+            try {
+                return SubstringsOption.parse(field, value);
+            } catch (IllegalArgumentException e) {
+                throw new MapperParsingException(e.getMessage());
+            }
+        }
+
         private void validateBits(Integer value) {
             if (value == null) {
                 throw new MapperParsingException("[bits] is required for field [" + name() + "] of type [" + CONTENT_TYPE + "]");
@@ -80,12 +99,18 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         protected List<Parameter<?>> getParameters() {
-            return List.of(bits, meta);
+            return List.of(bits, substrings, meta);
         }
 
         @Override
         public HashCodeFieldMapper build(BuilderContext context) {
-            HashCodeFieldType fieldType = new HashCodeFieldType(buildFullName(context), bits.getValue(), meta.getValue(), cache);
+            SubstringLayout layout;
+            try {
+                layout = substrings.getValue().layout(bits.getValue());
+            } catch (IllegalArgumentException e) {
+                throw new MapperParsingException("[" + SubstringsOption.NAME + "] of field [" + name() + "]: " + e.getMessage());
+            }
+            HashCodeFieldType fieldType = new HashCodeFieldType(buildFullName(context), bits.getValue(), meta.getValue(), cache, layout);
             return new HashCodeFieldMapper(name, fieldType, multiFieldsBuilder.build(this, context), copyTo.build(), this);
         }
     }
@@ -96,11 +121,13 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
     }
 
     private final int bits;
+    private final SubstringsOption substrings;
     private final SegmentCodesCache cache;
 
     private HashCodeFieldMapper(String simpleName, HashCodeFieldType fieldType, MultiFields multiFields, CopyTo copyTo, Builder builder) {
         super(simpleName, fieldType, multiFields, copyTo);
         this.bits = builder.bits.getValue();
+        this.substrings = builder.substrings.getValue();
         this.cache = builder.cache;
     }
 
@@ -126,6 +153,10 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
             throw new IllegalArgumentException("field [" + name() + "] of type [" + CONTENT_TYPE + "] holds one code per document, got several");
         }
         context.doc().addWithKey(name(), new BinaryDocValuesField(name(), new BytesRef(code)));
+        SubstringLayout layout = fieldType().substrings();
+        if (layout != null) {
+            context.doc().addAll(layout.termFields(fieldType().name(), code));
+        }
     }
 
     @Override

@@ -6,8 +6,12 @@ import org.apache.lucene.util.BytesRef;
 import org.imagehash.search.HashCodeValues;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCodesCache;
+import org.imagehash.search.mih.ProbeCost;
+import org.imagehash.search.mih.SubstringLayout;
 import org.imagehash.search.query.HammingQuery;
 import org.imagehash.search.query.HammingTopKQuery;
+import org.imagehash.search.query.MihHammingQuery;
+import org.imagehash.search.query.MihTopKQuery;
 import org.opensearch.index.fielddata.IndexFieldData;
 import org.opensearch.index.mapper.ArraySourceValueFetcher;
 import org.opensearch.index.mapper.MappedFieldType;
@@ -28,11 +32,17 @@ public final class HashCodeFieldType extends MappedFieldType {
 
     private final int bits;
     private final SegmentCodesCache cache;
+    private final SubstringLayout substrings; // null unless the substrings are indexed (multi-index hashing)
 
     public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCodesCache cache) {
+        this(name, bits, meta, cache, null);
+    }
+
+    public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCodesCache cache, SubstringLayout substrings) {
         super(name, false, false, true, TextSearchInfo.NONE, meta);
         this.bits = bits;
         this.cache = cache;
+        this.substrings = substrings;
     }
 
     @Override
@@ -44,6 +54,11 @@ public final class HashCodeFieldType extends MappedFieldType {
         return bits;
     }
 
+    /** How the codes are cut into indexed substrings; null when they are not. */
+    public SubstringLayout substrings() {
+        return substrings;
+    }
+
     /** Parses a code meant for this field, with an error that names the field. */
     public byte[] parseCode(Object value) {
         return HashCodeValues.parse(value, bits, "field [" + name() + "] of type [" + typeName() + "]");
@@ -52,12 +67,18 @@ public final class HashCodeFieldType extends MappedFieldType {
     /** Every document within {@code maxDistance} of {@code code}; every document with a code if {@code maxDistance} is null. */
     public Query hammingQuery(byte[] code, Integer maxDistance) {
         checkLength(code);
+        if (substrings != null) {
+            return new MihHammingQuery(name(), code, maxDistance == null ? bits : maxDistance, cache, substrings, ProbeCost.Mode.AUTO);
+        }
         return new HammingQuery(name(), code, maxDistance == null ? bits : maxDistance, cache);
     }
 
     /** The {@code k} nearest documents among those matching {@code filter} (null for all), within {@code maxDistance}. */
     public Query hammingTopK(byte[] code, int k, Integer maxDistance, Query filter) {
         checkLength(code);
+        if (substrings != null) {
+            return new MihTopKQuery(name(), code, k, maxDistance == null ? bits : maxDistance, filter, cache, substrings, ProbeCost.Mode.AUTO);
+        }
         return new HammingTopKQuery(name(), code, k, maxDistance == null ? bits : maxDistance, filter, cache);
     }
 

@@ -1,0 +1,39 @@
+package org.imagehash.search.mih;
+
+/**
+ * The planner's cost model, in nanoseconds on one core, for choosing per segment between probing substrings and the
+ * linear scan. Measured on the benchmark machine (a shared 2-core VM; {@code ProbeCostCalibration} in the tests, and
+ * docs/BENCHMARKS-MIH.md): the scan streams the packed codes at about memory bandwidth (1-1.7 ns per 64-bit code);
+ * a probe is a table lookup plus the enumeration step; each posting is a random access to the packed codes for the
+ * full popcount (30-60 ns: a cache miss on a large segment).
+ */
+public final class ProbeCost {
+
+    /** Which search a segment gets; {@link #AUTO} is the planner, the others force one path (tests, benchmarks). */
+    public enum Mode {
+        AUTO,
+        PROBE,
+        SCAN
+    }
+
+    static final double SCAN_NS_PER_WORD = 1.0;
+    static final double FILTERED_SCAN_NS_PER_DOC = 6;
+    static final double PROBE_NS = 60;
+    static final double POSTING_NS = 35;
+
+    private ProbeCost() {}
+
+    /** Cost of the linear scan of a segment: every code, or every document of the filter. */
+    public static double scan(int maxDoc, int words, long filterCost) {
+        double all = (double) maxDoc * words * SCAN_NS_PER_WORD;
+        if (filterCost < 0) {
+            return all;
+        }
+        return Math.min(all, filterCost * (FILTERED_SCAN_NS_PER_DOC + words * SCAN_NS_PER_WORD));
+    }
+
+    /** Cost of {@code probes} term lookups that read {@code postings} postings in all. */
+    public static double probe(double probes, double postings) {
+        return probes * PROBE_NS + postings * POSTING_NS;
+    }
+}

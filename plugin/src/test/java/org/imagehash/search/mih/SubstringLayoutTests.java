@@ -1,0 +1,104 @@
+package org.imagehash.search.mih;
+
+import org.apache.lucene.util.BytesRef;
+import org.imagehash.search.HashCodes;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/** How codes are cut into substrings, and the terms they become. */
+public class SubstringLayoutTests extends OpenSearchTestCase {
+
+    /** Bit {@code i} of a code as the field defines it: bit {@code 7 - i % 8} of byte {@code i / 8}. */
+    private static int bit(byte[] code, int i) {
+        return (code[i / 8] >>> (7 - i % 8)) & 1;
+    }
+
+    public void testDefaultCountGivesSixteenBitSubstrings() {
+        assertEquals(4, SubstringLayout.defaultCount(64));
+        assertEquals(8, SubstringLayout.defaultCount(128));
+        assertEquals(16, SubstringLayout.defaultCount(256));
+        assertEquals(1, SubstringLayout.defaultCount(8));
+        assertEquals(1, SubstringLayout.defaultCount(24));
+        assertEquals(256, SubstringLayout.defaultCount(4096)); // 256 substrings: the most allowed
+        assertEquals(128, SubstringLayout.minCount(4096)); // 32-bit substrings: the longest allowed
+        assertEquals("4 substrings of 16 bits", new SubstringLayout(64, 4).toString());
+        assertEquals("5 substrings of 12-13 bits", new SubstringLayout(64, 5).toString());
+    }
+
+    public void testCountLimits() {
+        expectThrows(IllegalArgumentException.class, () -> new SubstringLayout(128, 3)); // 43-bit substrings
+        expectThrows(IllegalArgumentException.class, () -> new SubstringLayout(8, 9));
+        expectThrows(IllegalArgumentException.class, () -> new SubstringLayout(64, 0));
+        assertEquals(64, new SubstringLayout(64, 64).count());
+    }
+
+    /** The substrings cover every bit of the code exactly once, and differ from a query's as the code does. */
+    public void testSubstringsPartitionTheCode() {
+        for (int iter = 0; iter < 200; iter++) {
+            int bits = 8 * randomIntBetween(1, 80);
+            int count = randomIntBetween(SubstringLayout.minCount(bits), SubstringLayout.maxCount(bits));
+            SubstringLayout layout = new SubstringLayout(bits, count);
+            byte[] a = randomByteArrayOfLength(bits / 8);
+            byte[] b = randomByteArrayOfLength(bits / 8);
+            long[] wa = HashCodes.toWords(a);
+            long[] wb = HashCodes.toWords(b);
+            int total = 0;
+            int covered = 0;
+            for (int j = 0; j < count; j++) {
+                assertTrue(layout.length(j) >= 1 && layout.length(j) <= SubstringLayout.MAX_LENGTH);
+                covered += layout.length(j);
+                long sa = layout.substring(wa, 0, j);
+                assertEquals(0, sa >>> layout.length(j));
+                total += Long.bitCount(sa ^ layout.substring(wb, 0, j));
+            }
+            assertEquals(bits, covered);
+            int distance = 0;
+            for (int i = 0; i < bits; i++) {
+                distance += bit(a, i) ^ bit(b, i);
+            }
+            assertEquals(distance, total);
+        }
+    }
+
+    public void testTermsAreDistinctPerSubstringAndValue() {
+        SubstringLayout layout = new SubstringLayout(64, 5);
+        Set<BytesRef> terms = new HashSet<>();
+        BytesRef term = layout.newTermBuffer();
+        for (int j = 0; j < 5; j++) {
+            for (long v = 0; v < 1 << layout.length(j); v += 97) {
+                layout.term(j, v, term);
+                assertEquals(layout.termLength(j), term.length);
+                assertTrue(terms.add(BytesRef.deepCopyOf(term)));
+            }
+        }
+        byte[] code = randomByteArrayOfLength(8);
+        assertEquals(5, layout.termFields("code", code).size());
+        assertEquals("code._substrings", layout.termFields("code", code).get(0).name());
+    }
+
+    public void testProbeCounts() {
+        SubstringLayout layout = new SubstringLayout(64, 4);
+        assertEquals(1, layout.probesAt(0, 0));
+        assertEquals(16, layout.probesAt(0, 1));
+        assertEquals(120, layout.probesAt(0, 2));
+        assertEquals(12870, layout.probesAt(0, 8));
+        assertEquals(0, layout.probesAt(0, 17));
+    }
+
+    public void testOptionParsing() {
+        assertEquals(new SubstringsOption(true, null), SubstringsOption.parse("f", java.util.Map.of("enabled", true)));
+        assertEquals(new SubstringsOption(true, 8), SubstringsOption.parse("f", java.util.Map.of("enabled", true, "count", 8)));
+        assertEquals(8, SubstringsOption.parse("f", java.util.Map.of("enabled", true)).layout(128).count());
+        assertNull(SubstringsOption.DISABLED.layout(64));
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> SubstringsOption.parse("f", true));
+        assertTrue(e.getMessage(), e.getMessage().contains("must be an object"));
+        e = expectThrows(IllegalArgumentException.class, () -> SubstringsOption.parse("f", java.util.Map.of("enabled", true, "size", 4)));
+        assertTrue(e.getMessage(), e.getMessage().contains("does not support [size]"));
+        e = expectThrows(IllegalArgumentException.class, () -> SubstringsOption.parse("f", java.util.Map.of("count", 4)));
+        assertTrue(e.getMessage(), e.getMessage().contains("needs [substrings.enabled: true]"));
+        e = expectThrows(IllegalArgumentException.class, () -> SubstringsOption.parse("f", java.util.Map.of("enabled", true, "count", 4.5)));
+        assertTrue(e.getMessage(), e.getMessage().contains("must be an integer"));
+    }
+}
