@@ -9,7 +9,8 @@ The same codes (clustered, reproducible from --seed) go into one index per repre
   long  one `long` field per 64 bits            -> Painless Long.bitCount script; k-NN `hammingbit` on long (64 bits)
   hnsw  binary `knn_vector`, Lucene HNSW        -> k-NN approximate `knn` query (recall@10 against exact)
 
-For each index state (as loaded, then force-merged to one segment) each engine runs in its own block: warm-up
+Loading refreshes every --refresh-every documents, as a live index does, so that the "loaded" state has the
+segments that indexing and the merge policy leave. For each index state (as loaded, then force-merged to one segment) each engine runs in its own block: warm-up
 queries, then timed queries with a client-side timer (stdlib client, one request at a time: single-client QPS).
 Blocks run twice, the second time in reverse engine order. Recall is tie-aware: a hit counts when its true
 distance is at most the exact 10th-nearest distance.
@@ -117,7 +118,7 @@ def count(client, index):
         return -1
 
 
-def load(client, rep, codes, labels, bits, batch=5000):
+def load(client, rep, codes, labels, bits, batch=5000, refresh_every=0):
     """(Re)creates the index and bulk-loads it; returns indexing timings."""
     n = len(codes)
     index = index_name(rep, n, bits)
@@ -138,6 +139,11 @@ def load(client, rep, codes, labels, bits, batch=5000):
         if resp.get("errors"):
             bad = next(it for it in resp["items"] if it["index"].get("error"))
             raise RuntimeError(f"bulk into {index} failed: {json.dumps(bad)[:1000]}")
+        if refresh_every and stop % refresh_every == 0 and stop < n:
+            # a live index refreshes as it grows: segments get written (and merged) on the way, as in production
+            t0 = time.perf_counter()
+            client.post(f"/{index}/_refresh")
+            request_s += time.perf_counter() - t0
         if (start // batch) % 40 == 0:
             log(f"  {index}: {stop}/{n} docs, {request_s:.1f} s in bulk requests")
     t0 = time.perf_counter()
@@ -145,7 +151,7 @@ def load(client, rep, codes, labels, bits, batch=5000):
     refresh_s = time.perf_counter() - t0
     wall_s = time.perf_counter() - t_all
     return {"docs": n, "bulk_request_s": request_s, "refresh_s": refresh_s, "wall_s": wall_s,
-            "docs_per_s": n / (request_s + refresh_s), "batch": batch}
+            "docs_per_s": n / (request_s + refresh_s), "batch": batch, "refresh_every": refresh_every}
 
 
 def force_merge(client, index):
@@ -310,6 +316,8 @@ def main():
     ap.add_argument("--engines", default="match_all,ours,knn_score,hammingbit_bin,hammingbit_long,painless,hnsw,hnsw_ef256")
     ap.add_argument("--modes", default="topk,radius,filtered")
     ap.add_argument("--states", default="loaded,merged")
+    ap.add_argument("--refresh-every", type=int, default=100_000,
+                    help="refresh after every this many documents while loading (0: once at the end)")
     ap.add_argument("--reuse", action="store_true", help="keep indices that already hold n documents")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
@@ -360,7 +368,7 @@ def main():
             log(f"reusing {index}")
             continue
         log(f"indexing {index}")
-        result["indexing"][rep] = load(client, rep, codes, labels, args.bits)
+        result["indexing"][rep] = load(client, rep, codes, labels, args.bits, refresh_every=args.refresh_every)
         log(f"  {result['indexing'][rep]['docs_per_s']:.0f} docs/s")
         save(args.out, result)
 
@@ -420,6 +428,7 @@ def main():
                         if mode == "radius":
                             summ["radius_results_exact"] = bool(exact_ok)
                             summ["radius_total_median"] = float(np.median(totals))
+                    summ["latencies_ms"] = [round(x, 3) for x in lat]
                     rec["rounds"].append(summ)
                     log(f"  p50 {summ['p50_ms']:.2f} ms p99 {summ['p99_ms']:.2f} ms qps {summ['qps']:.1f} "
                         f"recall {summ.get('recall_at_10', '-')} took {summ['took_mean_ms']:.2f} "

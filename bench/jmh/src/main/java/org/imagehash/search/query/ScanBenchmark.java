@@ -179,7 +179,7 @@ public class ScanBenchmark {
         return s;
     }
 
-    // ---- experiments: candidate scan loops, measured beside the plugin's scan before any of them is adopted
+    // ---- the scan as it was before tuning, kept to show the change side by side in one run
 
     @Benchmark
     public Object scanOriginal() {
@@ -209,73 +209,6 @@ public class ScanBenchmark {
                 );
                 if (d <= limit && codes.hasCode(doc)) {
                     limit = selector.offer(doc, d);
-                }
-            }
-        }
-    }
-
-    @Benchmark
-    public Object scanBlockMinInt() {
-        TopKSelector selector = new TopKSelector(10, bits);
-        blockMin(codes, nextQuery(), selector, false);
-        return selector.result();
-    }
-
-    @Benchmark
-    public Object scanBlockMinLong() {
-        TopKSelector selector = new TopKSelector(10, bits);
-        blockMin(codes, nextQuery(), selector, true);
-        return selector.result();
-    }
-
-    static final int BLOCK = 256;
-
-    static void blockMin(SegmentCodes codes, long[] query, TopKSelector selector, boolean longMin) {
-        final long[] c = codes.codes();
-        final int maxDoc = codes.maxDoc();
-        int limit = selector.limit();
-        if (codes.words() == 1) {
-            final long q0 = query[0];
-            for (int start = 0; start < maxDoc; start += BLOCK) {
-                final int end = Math.min(maxDoc, start + BLOCK);
-                long min = Long.MAX_VALUE;
-                if (longMin) {
-                    for (int doc = start; doc < end; doc++) {
-                        min = Math.min(min, (long) Long.bitCount(c[doc] ^ q0));
-                    }
-                } else {
-                    int m = Integer.MAX_VALUE;
-                    for (int doc = start; doc < end; doc++) {
-                        m = Math.min(m, Long.bitCount(c[doc] ^ q0));
-                    }
-                    min = m;
-                }
-                if (min <= limit) {
-                    for (int doc = start; doc < end; doc++) {
-                        int d = Long.bitCount(c[doc] ^ q0);
-                        if (d <= limit && codes.hasCode(doc)) {
-                            limit = selector.offer(doc, d);
-                        }
-                    }
-                }
-            }
-        } else {
-            final long q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3];
-            for (int start = 0; start < maxDoc; start += BLOCK) {
-                final int end = Math.min(maxDoc, start + BLOCK);
-                int min = Integer.MAX_VALUE;
-                for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
-                    min = Math.min(min, Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2)
-                        + Long.bitCount(c[o + 3] ^ q3));
-                }
-                if (min <= limit) {
-                    for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
-                        int d = Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2)
-                            + Long.bitCount(c[o + 3] ^ q3);
-                        if (d <= limit && codes.hasCode(doc)) {
-                            limit = selector.offer(doc, d);
-                        }
-                    }
                 }
             }
         }
