@@ -11,6 +11,7 @@ import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.FixedBitSet;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCodes;
 import org.imagehash.search.index.SegmentCodesCache;
@@ -183,7 +184,19 @@ public final class HammingTopKQuery extends Query {
         }
     }
 
-    /** The filtered scan: only the filter's documents are read, in order. */
+    /**
+     * A filter that matches at least this fraction of a segment goes through the block scan (as a bit set); a sparser
+     * one is followed document by document.
+     */
+    static final int DENSE_FILTER_FRACTION = 32;
+
+    /**
+     * The filtered scan. A sparse filter is followed document by document. A dense one is first loaded into a bit set
+     * (in bulk: {@link DocIdSetIterator#intoBitSet}), then the codes are scanned in blocks as in {@link #scanAll}: the
+     * vectorised min pass ignores the filter, and the filter bit is checked, before the distance, only in the blocks
+     * that hold a code within the limit. A skipped block holds no code within the limit, filtered or not, so the
+     * selected documents are those of a document-by-document scan.
+     */
     static void scanFiltered(
         SegmentCodes codes,
         long[] query,
@@ -196,10 +209,46 @@ public final class HammingTopKQuery extends Query {
         final int words = codes.words();
         final int maxDoc = codes.maxDoc();
         int limit = selector.limit();
-        for (int doc = filter.nextDoc(); doc < maxDoc; doc = filter.nextDoc()) {
-            int d = HammingDistance.distance(c, doc * words, query, words);
-            if (d <= limit && accept(codes, liveDocs, doc)) {
-                limit = selector.offer(docBase + doc, d);
+        if (words != 1 && words != 4 || filter.cost() < maxDoc / DENSE_FILTER_FRACTION) {
+            for (int doc = filter.nextDoc(); doc < maxDoc; doc = filter.nextDoc()) {
+                int d = HammingDistance.distance(c, doc * words, query, words);
+                if (d <= limit && accept(codes, liveDocs, doc)) {
+                    limit = selector.offer(docBase + doc, d);
+                }
+            }
+            return;
+        }
+        final FixedBitSet allowed = new FixedBitSet(maxDoc);
+        if (filter.nextDoc() < maxDoc) {
+            filter.intoBitSet(maxDoc, allowed, 0);
+        }
+        final long q0 = query[0];
+        final long q1 = words == 4 ? query[1] : 0, q2 = words == 4 ? query[2] : 0, q3 = words == 4 ? query[3] : 0;
+        for (int start = 0; start < maxDoc; start += BLOCK) {
+            final int end = Math.min(maxDoc, start + BLOCK);
+            int min = Integer.MAX_VALUE;
+            if (words == 1) {
+                for (int doc = start; doc < end; doc++) {
+                    min = Math.min(min, Long.bitCount(c[doc] ^ q0));
+                }
+            } else {
+                for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
+                    min = Math.min(
+                        min,
+                        Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(c[o + 3] ^ q3)
+                    );
+                }
+            }
+            if (min > limit) {
+                continue;
+            }
+            for (int doc = start; doc < end; doc++) {
+                if (allowed.get(doc)) {
+                    int d = HammingDistance.distance(c, doc * words, query, words);
+                    if (d <= limit && accept(codes, liveDocs, doc)) {
+                        limit = selector.offer(docBase + doc, d);
+                    }
+                }
             }
         }
     }
