@@ -109,7 +109,8 @@ def plot_query(results, outdir):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    panels = [(os.path.basename(p), r) for p, r in results if "merged" in r["states"]]
+    panels = [(os.path.basename(p), r) for p, r in results
+              if "merged" in r["states"] and os.path.basename(p).startswith("query-")]
     if not panels:
         return
     fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.2), squeeze=False)
@@ -156,6 +157,23 @@ def jmh_table(path):
     return "\n".join(out), table
 
 
+def interleaved_table(path):
+    rows = json.load(open(path))
+    out = ["| bits | array | data | scan, G codes/s | scan before tuning | plain loop | seq. read, GB/s | scan, GB/s "
+           "| **scan / plain loop** (min-max) | scan / seq. read | scan / scan before |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        bytes_per = r["bits"] / 8
+        def g(name):
+            return r[f"{name}_codes_per_s_median"]
+        sp, sr, so = r["scan_over_plainLoop"], r["scan_over_seqReadVector"], r["scan_over_scanOriginal"]
+        out.append(f"| {r['bits']} | {r['size']} | {r['data']} | {g('scan') / 1e9:.2f} | {g('scanOriginal') / 1e9:.2f} "
+                   f"| {g('plainLoop') / 1e9:.2f} | {g('seqReadVector') * bytes_per / 1e9:.1f} "
+                   f"| {g('scan') * bytes_per / 1e9:.1f} | **{sp['median']:.2f}** ({sp['min']:.2f}-{sp['max']:.2f}) "
+                   f"| {sr['median']:.2f} | {so['median']:.2f} |")
+    return "\n".join(out), rows
+
+
 def plot_jmh(table, outdir):
     import matplotlib
     matplotlib.use("Agg")
@@ -183,7 +201,7 @@ def main():
     resdir = sys.argv[1] if len(sys.argv) > 1 else "docs/bench/results"
     outdir = sys.argv[2] if len(sys.argv) > 2 else "docs/bench"
     results = []
-    for path in sorted(glob.glob(os.path.join(resdir, "query-*.json"))):
+    for path in sorted(glob.glob(os.path.join(resdir, "*query-*.json"))):
         text, res = query_tables(path)
         print(text)
         print()
@@ -198,6 +216,13 @@ def main():
         print()
         print(text)
         plot_jmh(table, outdir)
+    inter = os.path.join(resdir, "jmh-interleaved.json")
+    if os.path.exists(inter):
+        text, _ = interleaved_table(inter)
+        print()
+        print("### Interleaved ratios")
+        print()
+        print(text)
 
 
 if __name__ == "__main__":
