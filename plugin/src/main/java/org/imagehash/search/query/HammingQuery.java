@@ -12,11 +12,13 @@ import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.TwoPhaseIterator;
 import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.DocIdSetBuilder;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCodes;
 import org.imagehash.search.index.SegmentCodesCache;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -24,8 +26,9 @@ import java.util.Objects;
  * Matches the documents whose code lies within {@code maxDistance} bits of a query code (every document with a code
  * when {@code maxDistance >= bits}), scored by {@link HammingScore}.
  *
- * <p>The distance check is a {@link TwoPhaseIterator}: inside a conjunction (a {@code bool} filter, say) the cheaper
- * clauses lead and only their candidates pay for a popcount.
+ * <p>When the query leads (alone, or beside clauses that match more than 1/16 of the documents) each segment's codes are
+ * scanned up front in blocks, at memory speed. When a selective clause leads (a {@code bool} filter, say), the distance
+ * check is a {@link TwoPhaseIterator}: only that clause's candidates pay for a popcount.
  */
 public final class HammingQuery extends Query {
 
@@ -71,7 +74,24 @@ public final class HammingQuery extends Query {
                 if (codes == null || codes.count() == 0) {
                     return null;
                 }
-                return new DefaultScorerSupplier(new HammingScorer(codes, query, maxDistance, boost));
+                if (maxDistance >= bits) {
+                    return new DefaultScorerSupplier(new HammingScorer(codes, query, maxDistance, boost, null));
+                }
+                return new ScorerSupplier() {
+                    @Override
+                    public Scorer get(long leadCost) {
+                        // Leading (alone, or the cheapest clause of a conjunction, or nearly): scan the segment's codes
+                        // in blocks at memory speed. Led by a selective clause: confirm only its candidates.
+                        boolean eager = leadCost >= codes.count() / EAGER_SCAN_FRACTION;
+                        DocIdSetIterator within = eager ? scanWithin(codes, query, maxDistance) : null;
+                        return new HammingScorer(codes, query, maxDistance, boost, within);
+                    }
+
+                    @Override
+                    public long cost() {
+                        return codes.count();
+                    }
+                };
             }
 
             @Override
@@ -92,6 +112,71 @@ public final class HammingQuery extends Query {
                 return DocValues.isCacheable(context, field);
             }
         };
+    }
+
+    /**
+     * A scorer leads with the eager scan unless the clause leading its conjunction matches fewer than this fraction of
+     * the documents: a block scan costs well under a nanosecond per code, a two-phase check several per candidate.
+     */
+    static final int EAGER_SCAN_FRACTION = 16;
+
+    /**
+     * The documents of a segment within {@code maxDistance} of the query, by the same block scan as the top-k query
+     * ({@link HammingTopKQuery#BLOCK}): a vectorised min pass per block, and a second pass only over the blocks that hold
+     * a match.
+     */
+    static DocIdSetIterator scanWithin(SegmentCodes codes, long[] query, int maxDistance) {
+        final long[] c = codes.codes();
+        final int maxDoc = codes.maxDoc();
+        final int words = codes.words();
+        final int block = HammingTopKQuery.BLOCK;
+        final int[] hits = new int[block];
+        final DocIdSetBuilder builder = new DocIdSetBuilder(maxDoc);
+        final long q0 = query[0];
+        for (int start = 0; start < maxDoc; start += block) {
+            final int end = Math.min(maxDoc, start + block);
+            int min = Integer.MAX_VALUE;
+            switch (words) {
+                case 1 -> {
+                    for (int doc = start; doc < end; doc++) {
+                        min = Math.min(min, Long.bitCount(c[doc] ^ q0));
+                    }
+                }
+                case 4 -> {
+                    final long q1 = query[1], q2 = query[2], q3 = query[3];
+                    for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
+                        min = Math.min(
+                            min,
+                            Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(
+                                c[o + 3] ^ q3
+                            )
+                        );
+                    }
+                }
+                default -> min = 0; // no min pass: check every document
+            }
+            if (min > maxDistance) {
+                continue;
+            }
+            int count = 0;
+            for (int doc = start; doc < end; doc++) {
+                if (HammingDistance.distance(c, doc * words, query, words) <= maxDistance && codes.hasCode(doc)) {
+                    hits[count++] = doc;
+                }
+            }
+            if (count > 0) {
+                DocIdSetBuilder.BulkAdder adder = builder.grow(count);
+                for (int i = 0; i < count; i++) {
+                    adder.add(hits[i]);
+                }
+            }
+        }
+        try {
+            DocIdSetIterator it = builder.build().iterator();
+            return it == null ? DocIdSetIterator.empty() : it;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in-memory doc id sets do no I/O
+        }
     }
 
     /** The explanation every hamming query gives for a match: the distance and how it became the score. */
@@ -118,15 +203,16 @@ public final class HammingQuery extends Query {
         private int distanceDoc = -1;
         private int distance;
 
-        HammingScorer(SegmentCodes codes, long[] query, int maxDistance, float boost) {
+        /** @param within the matching documents, when already known (eager scan); null for a two-phase check */
+        HammingScorer(SegmentCodes codes, long[] query, int maxDistance, float boost, DocIdSetIterator within) {
             this.codes = codes;
             this.codeWords = codes.codes();
             this.query = query;
             this.words = codes.words();
             this.maxDistance = maxDistance;
             this.boost = boost;
-            this.approximation = codes.docsWithCode();
-            if (maxDistance >= codes.bits()) {
+            this.approximation = within != null ? within : codes.docsWithCode();
+            if (within != null || maxDistance >= codes.bits()) {
                 this.twoPhase = null;
                 this.iterator = approximation;
             } else {

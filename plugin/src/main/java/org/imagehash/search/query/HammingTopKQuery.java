@@ -11,6 +11,7 @@ import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.FixedBitSet;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCodes;
 import org.imagehash.search.index.SegmentCodesCache;
@@ -87,10 +88,18 @@ public final class HammingTopKQuery extends Query {
         return new HammingTopDocsQuery(this, field, top.docs(), top.distances(), reader);
     }
 
+    /** Documents per block of the unfiltered scan: a block's codes (2 KB at 64 bits) stay in L1 for the second pass. */
+    static final int BLOCK = 256;
+
     /**
      * The unfiltered scan: one pass over the packed codes, specialised by width so that the common codes (64, 128 and
-     * 256 bits) run without an inner loop. Liveness and presence are checked only for the rare documents within the
-     * current limit.
+     * 256 bits) run without an inner loop. It runs in blocks of {@link #BLOCK} documents: a first, branch-free loop takes
+     * the smallest distance in the block (the JIT vectorises it: XOR, popcount and min over several codes at once);
+     * only when that minimum is within the current limit does a second loop over the same block (now in L1) offer
+     * its documents to the selector. Once the limit has fallen to the k-th distance, almost every block is skipped
+     * after the first loop. The selected documents are exactly those of a document-by-document scan: a skipped block
+     * holds no document within the limit, so the limit stays as it would have. Liveness and presence are checked only
+     * for the rare documents within the current limit.
      */
     static void scanAll(SegmentCodes codes, long[] query, Bits liveDocs, int docBase, TopKSelector selector) {
         final long[] c = codes.codes();
@@ -99,30 +108,64 @@ public final class HammingTopKQuery extends Query {
         switch (codes.words()) {
             case 1 -> {
                 final long q0 = query[0];
-                for (int doc = 0; doc < maxDoc; doc++) {
-                    int d = Long.bitCount(c[doc] ^ q0);
-                    if (d <= limit && accept(codes, liveDocs, doc)) {
-                        limit = selector.offer(docBase + doc, d);
+                for (int start = 0; start < maxDoc; start += BLOCK) {
+                    final int end = Math.min(maxDoc, start + BLOCK);
+                    int min = Integer.MAX_VALUE;
+                    for (int doc = start; doc < end; doc++) {
+                        min = Math.min(min, Long.bitCount(c[doc] ^ q0));
+                    }
+                    if (min > limit) {
+                        continue;
+                    }
+                    for (int doc = start; doc < end; doc++) {
+                        int d = Long.bitCount(c[doc] ^ q0);
+                        if (d <= limit && accept(codes, liveDocs, doc)) {
+                            limit = selector.offer(docBase + doc, d);
+                        }
                     }
                 }
             }
             case 2 -> {
                 final long q0 = query[0], q1 = query[1];
-                for (int doc = 0, o = 0; doc < maxDoc; doc++, o += 2) {
-                    int d = Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1);
-                    if (d <= limit && accept(codes, liveDocs, doc)) {
-                        limit = selector.offer(docBase + doc, d);
+                for (int start = 0; start < maxDoc; start += BLOCK) {
+                    final int end = Math.min(maxDoc, start + BLOCK);
+                    int min = Integer.MAX_VALUE;
+                    for (int doc = start, o = start * 2; doc < end; doc++, o += 2) {
+                        min = Math.min(min, Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1));
+                    }
+                    if (min > limit) {
+                        continue;
+                    }
+                    for (int doc = start, o = start * 2; doc < end; doc++, o += 2) {
+                        int d = Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1);
+                        if (d <= limit && accept(codes, liveDocs, doc)) {
+                            limit = selector.offer(docBase + doc, d);
+                        }
                     }
                 }
             }
             case 4 -> {
                 final long q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3];
-                for (int doc = 0, o = 0; doc < maxDoc; doc++, o += 4) {
-                    int d = Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(
-                        c[o + 3] ^ q3
-                    );
-                    if (d <= limit && accept(codes, liveDocs, doc)) {
-                        limit = selector.offer(docBase + doc, d);
+                for (int start = 0; start < maxDoc; start += BLOCK) {
+                    final int end = Math.min(maxDoc, start + BLOCK);
+                    int min = Integer.MAX_VALUE;
+                    for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
+                        min = Math.min(
+                            min,
+                            Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(
+                                c[o + 3] ^ q3
+                            )
+                        );
+                    }
+                    if (min > limit) {
+                        continue;
+                    }
+                    for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
+                        int d = Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long
+                            .bitCount(c[o + 3] ^ q3);
+                        if (d <= limit && accept(codes, liveDocs, doc)) {
+                            limit = selector.offer(docBase + doc, d);
+                        }
                     }
                 }
             }
@@ -141,7 +184,19 @@ public final class HammingTopKQuery extends Query {
         }
     }
 
-    /** The filtered scan: only the filter's documents are read, in order. */
+    /**
+     * A filter that matches at least this fraction of a segment goes through the block scan (as a bit set); a sparser
+     * one is followed document by document.
+     */
+    static final int DENSE_FILTER_FRACTION = 32;
+
+    /**
+     * The filtered scan. A sparse filter is followed document by document. A dense one is first loaded into a bit set
+     * (in bulk: {@link DocIdSetIterator#intoBitSet}), then the codes are scanned in blocks as in {@link #scanAll}: the
+     * vectorised min pass ignores the filter, and the filter bit is checked, before the distance, only in the blocks
+     * that hold a code within the limit. A skipped block holds no code within the limit, filtered or not, so the
+     * selected documents are those of a document-by-document scan.
+     */
     static void scanFiltered(
         SegmentCodes codes,
         long[] query,
@@ -154,10 +209,46 @@ public final class HammingTopKQuery extends Query {
         final int words = codes.words();
         final int maxDoc = codes.maxDoc();
         int limit = selector.limit();
-        for (int doc = filter.nextDoc(); doc < maxDoc; doc = filter.nextDoc()) {
-            int d = HammingDistance.distance(c, doc * words, query, words);
-            if (d <= limit && accept(codes, liveDocs, doc)) {
-                limit = selector.offer(docBase + doc, d);
+        if (words != 1 && words != 4 || filter.cost() < maxDoc / DENSE_FILTER_FRACTION) {
+            for (int doc = filter.nextDoc(); doc < maxDoc; doc = filter.nextDoc()) {
+                int d = HammingDistance.distance(c, doc * words, query, words);
+                if (d <= limit && accept(codes, liveDocs, doc)) {
+                    limit = selector.offer(docBase + doc, d);
+                }
+            }
+            return;
+        }
+        final FixedBitSet allowed = new FixedBitSet(maxDoc);
+        if (filter.nextDoc() < maxDoc) {
+            filter.intoBitSet(maxDoc, allowed, 0);
+        }
+        final long q0 = query[0];
+        final long q1 = words == 4 ? query[1] : 0, q2 = words == 4 ? query[2] : 0, q3 = words == 4 ? query[3] : 0;
+        for (int start = 0; start < maxDoc; start += BLOCK) {
+            final int end = Math.min(maxDoc, start + BLOCK);
+            int min = Integer.MAX_VALUE;
+            if (words == 1) {
+                for (int doc = start; doc < end; doc++) {
+                    min = Math.min(min, Long.bitCount(c[doc] ^ q0));
+                }
+            } else {
+                for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
+                    min = Math.min(
+                        min,
+                        Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(c[o + 3] ^ q3)
+                    );
+                }
+            }
+            if (min > limit) {
+                continue;
+            }
+            for (int doc = start; doc < end; doc++) {
+                if (allowed.get(doc)) {
+                    int d = HammingDistance.distance(c, doc * words, query, words);
+                    if (d <= limit && accept(codes, liveDocs, doc)) {
+                        limit = selector.offer(docBase + doc, d);
+                    }
+                }
             }
         }
     }
