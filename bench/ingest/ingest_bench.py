@@ -59,7 +59,10 @@ def main():
     raw = subprocess.Popen(["java", "--enable-native-access=ALL-UNNAMED", os.path.join(os.path.dirname(__file__), "RawOrtBench.java"),
                             png_dir], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                            env={**os.environ, "CLASSPATH": classpath})
-    decode = json.loads(raw.stdout.readline())
+    line = raw.stdout.readline()
+    while not line.startswith("{"):  # log lines (the model loading) come first
+        line = raw.stdout.readline()
+    decode = json.loads(line)
     pipeline, direct = {str(b): [] for b in BATCHES}, {str(b): [] for b in BATCHES}
     for round_ in range(ROUNDS):  # interleaved, so that both sides see the same machine load
         for batch in BATCHES:
