@@ -25,7 +25,9 @@ public final class ImageBytes {
             }
             base64 = base64.substring(comma + 1);
         }
-        base64 = WHITESPACE.matcher(base64).replaceAll("");
+        if (base64.chars().anyMatch(Character::isWhitespace)) { // line-wrapped base64 (MIME style)
+            base64 = WHITESPACE.matcher(base64).replaceAll("");
+        }
         if (base64.isEmpty()) {
             throw new ImageException(what + " is empty");
         }
