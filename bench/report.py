@@ -86,8 +86,10 @@ def index_table(res):
     merged = res["states"].get("merged", {}).get("indices", {})
     base_dvd = merged.get("hnsw", {}).get("file_sizes", {}).get("dvd")
     # the cache is built on the first query of a state; a state whose segments were already cached shows 0
+    # (steady state: the merged state's value when it has one; as loaded, old and merged segments can be cached at once)
     heaps = [st.get("hash_code_cache_bytes_per_doc") for st in res["states"].values()]
-    heap = max([h for h in heaps if h is not None], default=None)
+    merged_heap = res["states"].get("merged", {}).get("hash_code_cache_bytes_per_doc")
+    heap = merged_heap if merged_heap else max([h for h in heaps if h is not None], default=None)
     for rep in ["ih", "kv", "bin", "long", "hnsw"]:
         if rep not in merged and rep not in loaded:
             continue
@@ -96,7 +98,7 @@ def index_table(res):
         if rep == "hnsw":
             read = f"{(fs.get('vec', 0) + fs.get('vex', 0)) / n:.1f} (.vec {fs.get('vec', 0) / n:.1f} + graph .vex {fs.get('vex', 0) / n:.1f}, mmap)"
         elif rep == "ih":
-            read = "8.0 (heap `long[]`; doc values read once per segment)"
+            read = f"{res['config']['bits'] / 8:.1f} (heap `long[]`; doc values read once per segment)"
         else:
             read = f"{(fs.get('dvd', 0) - base_dvd) / n:.1f} (doc values, mmap)" if base_dvd else "-"
         h = f"{heap:.1f}" if rep == "ih" and heap is not None else "0 (per-doc structures are off-heap, mmap)"
