@@ -85,7 +85,11 @@ def index_table(res):
     loaded = res["states"].get("loaded", {}).get("indices", {})
     merged = res["states"].get("merged", {}).get("indices", {})
     base_dvd = merged.get("hnsw", {}).get("file_sizes", {}).get("dvd")
-    heap = res["states"].get("merged", {}).get("hash_code_cache_bytes_per_doc")
+    # the cache is built on the first query of a state; a state whose segments were already cached shows 0
+    # (steady state: the merged state's value when it has one; as loaded, old and merged segments can be cached at once)
+    heaps = [st.get("hash_code_cache_bytes_per_doc") for st in res["states"].values()]
+    merged_heap = res["states"].get("merged", {}).get("hash_code_cache_bytes_per_doc")
+    heap = merged_heap if merged_heap else max([h for h in heaps if h is not None], default=None)
     for rep in ["ih", "kv", "bin", "long", "hnsw"]:
         if rep not in merged and rep not in loaded:
             continue
@@ -94,7 +98,7 @@ def index_table(res):
         if rep == "hnsw":
             read = f"{(fs.get('vec', 0) + fs.get('vex', 0)) / n:.1f} (.vec {fs.get('vec', 0) / n:.1f} + graph .vex {fs.get('vex', 0) / n:.1f}, mmap)"
         elif rep == "ih":
-            read = "8.0 (heap `long[]`; doc values read once per segment)"
+            read = f"{res['config']['bits'] / 8:.1f} (heap `long[]`; doc values read once per segment)"
         else:
             read = f"{(fs.get('dvd', 0) - base_dvd) / n:.1f} (doc values, mmap)" if base_dvd else "-"
         h = f"{heap:.1f}" if rep == "ih" and heap is not None else "0 (per-doc structures are off-heap, mmap)"
@@ -113,8 +117,12 @@ def plot_query(results, outdir):
               if "merged" in r["states"] and os.path.basename(p).startswith("query-")]
     if not panels:
         return
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.2), squeeze=False)
-    for ax, (name, res) in zip(axes[0], panels):
+    ncols = 2
+    nrows = (len(panels) + 1) // 2
+    fig, axes = plt.subplots(nrows, ncols, figsize=(13, 4.2 * nrows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    for ax, (name, res) in zip(axes.flat, panels):
         eng = res["states"]["merged"]["engines"].get("topk", {})
         labels, p50, p99, colors = [], [], [], []
         for e, rec in eng.items():
@@ -134,7 +142,7 @@ def plot_query(results, outdir):
         for yi, v in zip(y, p50):
             ax.text(v, yi, f" {v:.2f}", va="center", fontsize=8)
         cfg = res["config"]
-        ax.set_title(f"top 10, N={cfg['n']:,}, {cfg['bits']} bits, 1 segment", fontsize=10)
+        ax.set_title(f"top 10, N={cfg['n']:,}, {cfg['bits']} bits, 1 segment ({name})", fontsize=9)
         ax.set_xlabel("server time per query, ms (log; sequential _msearch)")
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "query-top10.png"), dpi=110)
@@ -174,6 +182,30 @@ def interleaved_table(path):
     return "\n".join(out), rows
 
 
+def plot_interleaved(rows, outdir):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(10, 4))
+    x = np.arange(len(rows))
+    w = 0.2
+    series = [("scanOriginal", "scan before tuning", "tab:red"), ("scan", "scan (plugin)", "tab:green"),
+              ("plainLoop", "plain XOR+popcount loop (limit)", "tab:blue"), ("seqReadVector", "sequential read", "tab:gray")]
+    for i, (b, label, color) in enumerate(series):
+        vals = [r[f"{b}_codes_per_s_median"] * r["bits"] / 8 / 1e9 for r in rows]
+        ax.bar(x + (i - 1.5) * w, vals, w, label=label, color=color)
+    for xi, r in zip(x, rows):
+        ax.text(xi - 0.5 * w, r["scan_codes_per_s_median"] * r["bits"] / 8 / 1e9,
+                f"{r['scan_over_plainLoop']['median']:.2f}", ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(x, [f"{r['bits']} bits\n{r['size']}\n{r['data']}" for r in rows], fontsize=8)
+    ax.set_ylabel("GB/s of codes (one core)")
+    ax.legend(fontsize=8)
+    ax.set_title("Per-segment scan vs. plain loop vs. read bandwidth; label = scan / plain loop "
+                 "(medians of 25 interleaved rounds)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "kernel.png"), dpi=110)
+
+
 def plot_jmh(table, outdir):
     import matplotlib
     matplotlib.use("Agg")
@@ -194,7 +226,7 @@ def plot_jmh(table, outdir):
     ax.legend(fontsize=8)
     ax.set_title("Per-segment scan vs. plain loop vs. read bandwidth (JMH, one run)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(os.path.join(outdir, "kernel.png"), dpi=110)
+    fig.savefig(os.path.join(outdir, "kernel-jmh.png"), dpi=110)
 
 
 def main():
@@ -218,7 +250,8 @@ def main():
         plot_jmh(table, outdir)
     inter = os.path.join(resdir, "jmh-interleaved.json")
     if os.path.exists(inter):
-        text, _ = interleaved_table(inter)
+        text, rows = interleaved_table(inter)
+        plot_interleaved(rows, outdir)
         print()
         print("### Interleaved ratios")
         print()
