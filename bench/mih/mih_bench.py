@@ -335,7 +335,7 @@ def main():
     model = None
     if args.model_codes:
         with open(args.model_codes) as f:
-            model = np.array([bytes.fromhex(l.strip()) for l in f if l.strip()], dtype=np.uint8).reshape(-1, 8)
+            model = np.array([list(bytes.fromhex(l.strip())) for l in f if l.strip()], dtype=np.uint8)
     for n in args.sizes:
         for bits in args.bits:
             for kind in args.data:

@@ -209,14 +209,24 @@ public final class MihTopKQuery extends Query {
                 // (it stops large k and far neighbours early, before their rounds are spent). Earlier, the k-th
                 // distance found is still far above the final one and would stop searches that end cheaply.
                 long next = layout.probesAt(j, s);
-                double estimate = ProbeCost.probe(prober.probes() + next, prober.postingsRead() + next * prober.postingsPerTerm());
+                double estimate = ProbeCost.probe(
+                    prober.probes() + next,
+                    prober.postingsRead() + next * prober.postingsPerTerm(),
+                    codes.maxDoc(),
+                    words
+                );
                 if (estimate > budget) {
                     log.gaveUp();
                     return false;
                 }
                 if (s >= 2 && nearest.hasK()) {
                     long toProve = lookupsToProve(radius, j, s, nearest.limit());
-                    double proof = ProbeCost.probe(prober.probes() + toProve, prober.postingsRead() + toProve * prober.postingsPerTerm());
+                    double proof = ProbeCost.probe(
+                        prober.probes() + toProve,
+                        prober.postingsRead() + toProve * prober.postingsPerTerm(),
+                        codes.maxDoc(),
+                        words
+                    );
                     if (proof > 4 * budget) {
                         log.gaveUp();
                         return false;
