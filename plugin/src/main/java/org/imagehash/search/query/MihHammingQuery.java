@@ -107,7 +107,7 @@ public final class MihHammingQuery extends Query {
         if (prober == null || mode == ProbeCost.Mode.PROBE) {
             return prober;
         }
-        double probe = ProbeCost.probe(lookups, lookups * prober.postingsPerTerm());
+        double probe = ProbeCost.probe(lookups, lookups * prober.postingsPerTerm(), codes.maxDoc(), codes.words());
         return probe <= ProbeCost.scan(codes.maxDoc(), codes.words(), -1) ? prober : null;
     }
 

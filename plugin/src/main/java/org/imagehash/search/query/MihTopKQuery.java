@@ -203,13 +203,34 @@ public final class MihTopKQuery extends Query {
                     nearest.offerTo(selector, leaf.docBase);
                     return true;
                 }
-                // Before each round: the work so far plus the next round, or, once k candidates are in hand, plus every
-                // round still needed to prove their k-th distance (it can only fall, so this is an upper bound).
-                long next = nearest.hasK() ? lookupsToProve(radius, j, s, nearest.limit()) : layout.probesAt(j, s);
-                double estimate = ProbeCost.probe(prober.probes() + next, prober.postingsRead() + next * prober.postingsPerTerm());
+                // Before each round: give up if the work so far plus the next round would exceed the scan. Once every
+                // substring has been probed to radius 1 and k candidates are in hand, also if proving their k-th
+                // distance would take more than four times the scan: that distance only falls, so this is an upper bound
+                // (it stops large k and far neighbours early, before their rounds are spent). Earlier, the k-th
+                // distance found is still far above the final one and would stop searches that end cheaply.
+                long next = layout.probesAt(j, s);
+                double estimate = ProbeCost.probe(
+                    prober.probes() + next,
+                    prober.postingsRead() + next * prober.postingsPerTerm(),
+                    codes.maxDoc(),
+                    words
+                );
                 if (estimate > budget) {
                     log.gaveUp();
                     return false;
+                }
+                if (s >= 2 && nearest.hasK()) {
+                    long toProve = lookupsToProve(radius, j, s, nearest.limit());
+                    double proof = ProbeCost.probe(
+                        prober.probes() + toProve,
+                        prober.postingsRead() + toProve * prober.postingsPerTerm(),
+                        codes.maxDoc(),
+                        words
+                    );
+                    if (proof > 4 * budget) {
+                        log.gaveUp();
+                        return false;
+                    }
                 }
                 prober.probe(j, s, verify);
                 radius[j] = s;
