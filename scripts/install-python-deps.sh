@@ -14,14 +14,8 @@ PACKAGES=(
   dataset-fashion-mnist
 )
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+source "$(dirname "$0")/apt-install-missing.sh"
+apt_install_missing "${PACKAGES[@]}"
 
 # Make sure libblas.so.3 points at OpenBLAS, not the reference BLAS.
 arch_lib="/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)"
