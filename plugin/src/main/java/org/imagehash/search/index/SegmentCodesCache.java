@@ -3,6 +3,7 @@ package org.imagehash.search.index;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.util.Accountable;
 import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.core.common.breaker.NoopCircuitBreaker;
 
@@ -23,12 +24,18 @@ public final class SegmentCodesCache {
     /** Name of the circuit breaker that accounts for cached codes. */
     public static final String BREAKER_NAME = "hash_code";
 
-    private final Map<IndexReader.CacheKey, Map<String, SegmentCodes>> cache = new ConcurrentHashMap<>();
+    private final Map<IndexReader.CacheKey, Map<String, Accountable>> cache = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
     private volatile CircuitBreaker breaker = new NoopCircuitBreaker(BREAKER_NAME);
 
     public void setCircuitBreaker(CircuitBreaker breaker) {
         this.breaker = Objects.requireNonNull(breaker);
+    }
+
+    /** Reads one per-segment structure; null when the segment has nothing for it. */
+    @FunctionalInterface
+    public interface Loader<T extends Accountable> {
+        T load(LeafReader reader) throws IOException;
     }
 
     /**
@@ -37,31 +44,39 @@ public final class SegmentCodesCache {
      * @return null when no document of the segment has the field
      */
     public SegmentCodes get(LeafReaderContext context, String field, int bits) throws IOException {
+        long estimate = SegmentCodes.estimateBytes(context.reader().maxDoc(), bits);
+        return get(context, "codes/" + bits + "/" + field, estimate, reader -> SegmentCodes.load(reader, field, bits));
+    }
+
+    /**
+     * Any structure derived from a segment's data (the packed codes, multi-index hashing's substring tables), built on
+     * first use, cached until the segment core closes, and charged to the breaker: {@code estimate} bytes before it is
+     * built, its real size once built.
+     *
+     * @param key names the structure uniquely within a segment (field, kind and shape)
+     * @return null when the loader finds nothing
+     */
+    @SuppressWarnings("unchecked")
+    public <T extends Accountable> T get(LeafReaderContext context, String key, long estimate, Loader<T> loader) throws IOException {
         LeafReader reader = context.reader();
         IndexReader.CacheHelper helper = reader.getCoreCacheHelper();
         if (helper == null) {
             // A reader that cannot tell when it closes cannot be cached (no such reader is on OpenSearch's search
-            // path); its codes live only as long as this search, like any per-query buffer.
-            return SegmentCodes.load(reader, field, bits);
+            // path); what it loads lives only as long as this search, like any per-query buffer.
+            return loader.load(reader);
         }
-        Map<String, SegmentCodes> perCore = cache.computeIfAbsent(helper.getKey(), key -> {
+        Map<String, Accountable> perCore = cache.computeIfAbsent(helper.getKey(), k -> {
             helper.addClosedListener(this::evict);
             return new ConcurrentHashMap<>();
         });
-        SegmentCodes codes = perCore.get(field);
-        if (codes != null && codes.bits() == bits) {
-            return codes;
+        T found = (T) perCore.get(key);
+        if (found != null) {
+            return found;
         }
         try {
-            return perCore.compute(field, (f, existing) -> {
-                if (existing != null && existing.bits() == bits) {
-                    return existing;
-                }
+            return (T) perCore.computeIfAbsent(key, k -> {
                 try {
-                    if (existing != null) {
-                        release(existing);
-                    }
-                    return load(reader, f, bits);
+                    return load(reader, key, estimate, loader);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -71,40 +86,40 @@ public final class SegmentCodesCache {
         }
     }
 
-    private SegmentCodes load(LeafReader reader, String field, int bits) throws IOException {
-        long estimate = SegmentCodes.estimateBytes(reader.maxDoc(), bits);
-        breaker.addEstimateBytesAndMaybeBreak(estimate, "hash_code codes of field [" + field + "]");
-        SegmentCodes codes;
+    private <T extends Accountable> T load(LeafReader reader, String key, long estimate, Loader<T> loader) throws IOException {
+        breaker.addEstimateBytesAndMaybeBreak(estimate, "hash_code [" + key + "]");
+        T loaded;
         try {
-            codes = SegmentCodes.load(reader, field, bits);
+            loaded = loader.load(reader);
         } finally {
             breaker.addWithoutBreaking(-estimate);
         }
-        if (codes != null) {
-            breaker.addWithoutBreaking(codes.ramBytesUsed());
-            bytes.addAndGet(codes.ramBytesUsed());
+        if (loaded != null) {
+            // charged for real only now that the size is known; over the limit, nothing is kept
+            breaker.addEstimateBytesAndMaybeBreak(loaded.ramBytesUsed(), "hash_code [" + key + "]");
+            bytes.addAndGet(loaded.ramBytesUsed());
         }
-        return codes;
+        return loaded;
     }
 
     private void evict(IndexReader.CacheKey key) {
-        Map<String, SegmentCodes> removed = cache.remove(key);
+        Map<String, Accountable> removed = cache.remove(key);
         if (removed != null) {
             removed.values().forEach(this::release);
         }
     }
 
-    private void release(SegmentCodes codes) {
-        breaker.addWithoutBreaking(-codes.ramBytesUsed());
-        bytes.addAndGet(-codes.ramBytesUsed());
+    private void release(Accountable structure) {
+        breaker.addWithoutBreaking(-structure.ramBytesUsed());
+        bytes.addAndGet(-structure.ramBytesUsed());
     }
 
-    /** Bytes held by cached codes now. */
+    /** Bytes held by cached structures now. */
     public long ramBytesUsed() {
         return bytes.get();
     }
 
-    /** Number of segment cores with cached codes now. */
+    /** Number of segment cores with cached structures now. */
     public int cachedSegments() {
         return cache.size();
     }

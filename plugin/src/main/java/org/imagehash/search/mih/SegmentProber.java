@@ -1,6 +1,7 @@
 package org.imagehash.search.mih;
 
 import org.apache.lucene.index.LeafReaderContext;
+import org.imagehash.search.index.SegmentCodesCache;
 
 import java.io.IOException;
 
@@ -30,9 +31,15 @@ public final class SegmentProber {
     }
 
     /** @return null when the segment has no substring terms for {@code field} (no document with a code) */
-    public static SegmentProber open(LeafReaderContext context, String field, SubstringLayout layout, long[] queryWords)
-        throws IOException {
-        SegmentSubstrings tables = SubstringTablesCache.INSTANCE.get(context, field, layout);
+    public static SegmentProber open(
+        LeafReaderContext context,
+        String field,
+        SubstringLayout layout,
+        long[] queryWords,
+        SegmentCodesCache cache
+    ) throws IOException {
+        // the substring tables are cached and charged to the circuit breaker beside the packed codes
+        SegmentSubstrings tables = cache.get(context, "substrings/" + layout + "/" + field, 0, r -> SegmentSubstrings.load(r, field, layout));
         if (tables == null) {
             return null;
         }

@@ -103,7 +103,7 @@ public final class MihHammingQuery extends Query {
         if (radius == null || mode == ProbeCost.Mode.SCAN || maxDistance >= codes.bits()) {
             return null;
         }
-        SegmentProber prober = SegmentProber.open(context, field, layout, query);
+        SegmentProber prober = SegmentProber.open(context, field, layout, query, cache);
         if (prober == null || mode == ProbeCost.Mode.PROBE) {
             return prober;
         }

@@ -167,7 +167,7 @@ public final class MihTopKQuery extends Query {
         TopKSelector selector,
         PlanLog log
     ) throws IOException {
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, query);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, cache);
         if (prober == null) {
             return false;
         }
