@@ -6,8 +6,6 @@ this is the very model the node runs, executed by a different engine.
 import json
 import os
 
-import numpy as np
-
 
 def load_torch_model(model_dir):
     import onnx
@@ -32,7 +30,3 @@ def torch_codes(model_dir, images_u8):
     model, manifest = load_torch_model(model_dir)
     mean, std = tuple(manifest["input"]["mean"]), tuple(manifest["input"]["std"])
     return to_codes(encode_outputs(model, torch.from_numpy(images_u8), mean, std))
-
-
-def code_bits(hex_codes, bits):
-    return np.stack([np.unpackbits(np.frombuffer(bytes.fromhex(h), dtype=np.uint8))[:bits] for h in hex_codes]).astype(bool)

@@ -24,11 +24,10 @@ def b64(data):
 
 
 def create_index(client, index, bits, model_id="default", batch_size=32):
-    for path in (f"/{index}",):
-        try:
-            client.delete(path)
-        except Exception:
-            pass
+    try:
+        client.delete(f"/{index}")
+    except Exception:
+        pass
     client.put(f"/_ingest/pipeline/{PIPELINE}", {"description": "image-hash demo", "processors": [{"image_hash": {
         "field": "image", "target_field": "code", "model_id": model_id, "batch_size": batch_size,
         "remove_source_field": True}}]})
@@ -81,12 +80,13 @@ def stored_codes(client, index, bits):
             codes[hit["_source"]["position"]] = hit["_source"]["code"]
         response = client.post("/_search/scroll", {"scroll": "1m", "scroll_id": response["_scroll_id"]})
     client.request("DELETE", "/_search/scroll", {"scroll_id": response["_scroll_id"]})
-    width = bits // 8
-    array = np.zeros((len(codes), bits), dtype=bool)
-    for position, hex_code in codes.items():
-        array[position] = np.unpackbits(np.frombuffer(bytes.fromhex(hex_code), dtype=np.uint8))[:bits]
-    assert len(codes) == len(array) and all(len(c) == 2 * width for c in codes.values())
-    return array
+    assert sorted(codes) == list(range(len(codes))) and all(len(c) == bits // 4 for c in codes.values())
+    return code_bits([codes[position] for position in range(len(codes))], bits)
+
+
+def code_bits(hex_codes, bits):
+    """Hex codes as a boolean array [N, bits], bit i of a code in column i (numpy.packbits order)."""
+    return np.stack([np.unpackbits(np.frombuffer(bytes.fromhex(h), dtype=np.uint8))[:bits] for h in hex_codes]).astype(bool)
 
 
 def evaluate_queries(client, index, images, top=1000, progress=True):
