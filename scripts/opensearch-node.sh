@@ -53,7 +53,7 @@ stop() {
 }
 
 start() {
-    local plugin="$ROOT/plugin/target/opensearch-image-hash-0.1.0.zip" knn=false
+    local plugin="$ROOT/plugin/opensearch/target/opensearch-image-hash-0.1.0.zip" knn=false
     while [ $# -gt 0 ]; do
         case $1 in
             --plugin) plugin=$2; shift 2 ;;

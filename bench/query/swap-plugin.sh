@@ -5,7 +5,7 @@
 #   OS_PORT=9270 OS_NODE_DIR=/tmp/os-bench-node OS_HEAP=4g bench/query/swap-plugin.sh [ZIP]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-ZIP=${1:-$ROOT/plugin/target/opensearch-image-hash-0.1.0.zip}
+ZIP=${1:-$ROOT/plugin/opensearch/target/opensearch-image-hash-0.1.0.zip}
 PORT=${OS_PORT:-9250}
 NODE_DIR=${OS_NODE_DIR:-/tmp/opensearch-image-hash-node}
 RUN_USER=${OS_USER:-opensearch-ih}
