@@ -1,8 +1,5 @@
 package org.imagehash.search;
 
-import org.opensearch.core.xcontent.XContentParser;
-
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
@@ -14,19 +11,6 @@ import java.util.Map;
 public final class HashCodeValues {
 
     private HashCodeValues() {}
-
-    /** Reads the value under the parser's current token as a plain Java object (string, number, list or map). */
-    public static Object read(XContentParser parser) throws IOException {
-        return switch (parser.currentToken()) {
-            case START_ARRAY -> parser.list();
-            case START_OBJECT -> parser.map();
-            case VALUE_STRING -> parser.text();
-            case VALUE_NUMBER -> parser.numberValue();
-            case VALUE_BOOLEAN -> parser.booleanValue();
-            case VALUE_NULL -> null;
-            default -> throw new IllegalArgumentException("unexpected token [" + parser.currentToken() + "]");
-        };
-    }
 
     /**
      * Parses a code of any length: a hex string or an array of integers in [-128, 255]. Used where the expected

@@ -1,14 +1,13 @@
 package org.imagehash.search;
 
 import org.apache.lucene.util.BytesRef;
-import org.opensearch.test.OpenSearchTestCase;
 
 import java.util.List;
 import java.util.Map;
 
 import static org.hamcrest.Matchers.containsString;
 
-public class HashCodesTests extends OpenSearchTestCase {
+public class HashCodesTests extends HashCodeTestCase {
 
     public void testHexRoundTripsInEitherCase() {
         byte[] code = randomByteArrayOfLength(randomIntBetween(1, 64));

@@ -1,7 +1,7 @@
 package org.imagehash.search.mih;
 
 import org.apache.lucene.index.LeafReaderContext;
-import org.imagehash.search.index.SegmentCodesCache;
+import org.imagehash.search.index.SegmentCache;
 
 import java.io.IOException;
 
@@ -36,10 +36,11 @@ public final class SegmentProber {
         String field,
         SubstringLayout layout,
         long[] queryWords,
-        SegmentCodesCache cache
+        SegmentCache cache
     ) throws IOException {
-        // the substring tables are cached and charged to the circuit breaker beside the packed codes
-        SegmentSubstrings tables = cache.get(context, "substrings/" + layout + "/" + field, 0, r -> SegmentSubstrings.load(r, field, layout));
+        // the substring tables are cached and charged beside the packed codes: their estimate while they are built
+        long estimate = SegmentSubstrings.estimateBytes(context.reader().maxDoc(), layout);
+        SegmentSubstrings tables = cache.get(context, "substrings/" + layout + "/" + field, estimate, r -> SegmentSubstrings.load(r, field, layout));
         if (tables == null) {
             return null;
         }

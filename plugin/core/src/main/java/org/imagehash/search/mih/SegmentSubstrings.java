@@ -28,7 +28,6 @@ public final class SegmentSubstrings implements Accountable {
     static final int MAX_DIRECT_LENGTH = 24;
     private static final long BASE_RAM = RamUsageEstimator.shallowSizeOfInstance(SegmentSubstrings.class);
 
-    private final SubstringLayout layout;
     private final int[][] docs; // docs[j]: documents grouped by value of substring j
     private final int[][] offsets; // direct tables: docs of value v are docs[j][offsets[j][v] .. offsets[j][v + 1] - 1]
     private final long[][] keys; // otherwise: sorted distinct values, and
@@ -36,8 +35,7 @@ public final class SegmentSubstrings implements Accountable {
     private final long values;
     private final long postings;
 
-    private SegmentSubstrings(SubstringLayout layout, int[][] docs, int[][] offsets, long[][] keys, int[][] starts, long values, long postings) {
-        this.layout = layout;
+    private SegmentSubstrings(int[][] docs, int[][] offsets, long[][] keys, int[][] starts, long values, long postings) {
         this.docs = docs;
         this.offsets = offsets;
         this.keys = keys;
@@ -123,15 +121,11 @@ public final class SegmentSubstrings implements Accountable {
                 starts[j] = Arrays.copyOf(starts[j], keyCount[j] + 1);
             }
         }
-        return new SegmentSubstrings(layout, docs, offsets, keys, starts, values, postings);
+        return new SegmentSubstrings(docs, offsets, keys, starts, values, postings);
     }
 
     static boolean direct(int length, int maxDoc) {
         return length <= MAX_DIRECT_LENGTH && (1L << length) <= 2L * maxDoc;
-    }
-
-    public SubstringLayout layout() {
-        return layout;
     }
 
     /** Mean number of documents per stored substring value: the planner's guess of a probe's postings. */

@@ -1,10 +1,6 @@
 package org.imagehash.search.mih;
 
-import org.opensearch.core.xcontent.XContentBuilder;
-
-import java.io.IOException;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The {@code substrings} mapping option of a {@code hash_code} field:
@@ -71,26 +67,8 @@ public record SubstringsOption(boolean enabled, Integer count) {
         return new SubstringLayout(bits, count == null ? SubstringLayout.defaultCount(bits) : count);
     }
 
-    public void toXContent(XContentBuilder builder, String name) throws IOException {
-        builder.startObject(name).field("enabled", enabled);
-        if (count != null) {
-            builder.field("count", count);
-        }
-        builder.endObject();
-    }
-
     @Override
     public String toString() {
         return enabled ? "{enabled: true" + (count == null ? "" : ", count: " + count) + "}" : "{enabled: false}";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof SubstringsOption that && enabled == that.enabled && Objects.equals(count, that.count);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(enabled, count);
     }
 }

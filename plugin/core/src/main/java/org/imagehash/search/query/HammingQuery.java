@@ -12,43 +12,73 @@ import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.TwoPhaseIterator;
 import org.apache.lucene.search.Weight;
-import org.apache.lucene.util.DocIdSetBuilder;
 import org.imagehash.search.HashCodes;
+import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.index.SegmentCodes;
-import org.imagehash.search.index.SegmentCodesCache;
+import org.imagehash.search.mih.ProbeCost;
+import org.imagehash.search.mih.SubstringLayout;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * Matches the documents whose code lies within {@code maxDistance} bits of a query code (every document with a code
  * when {@code maxDistance >= bits}), scored by {@link HammingScore}.
  *
- * <p>When the query leads (alone, or beside clauses that match more than 1/16 of the documents) each segment's codes are
- * scanned up front in blocks, at memory speed. When a selective clause leads (a {@code bool} filter, say), the distance
- * check is a {@link TwoPhaseIterator}: only that clause's candidates pay for a popcount.
+ * <p>Per segment, one of two strategies. Scan: when the query leads (alone, or beside clauses that match more than
+ * 1/16 of the documents) the segment's codes are scanned up front in blocks, at memory speed; when a selective clause
+ * leads (a {@code bool} filter, say) the distance check is a {@link TwoPhaseIterator}, so only that clause's candidates
+ * pay for a popcount. Probe: when the field's substrings are indexed and the planner expects fewer lookups than a
+ * scan costs, multi-index hashing finds the documents ({@link SegmentProbe}). The planner decides once per segment
+ * while the query is rewritten; the rewritten copy carries the decisions, which its scorers, {@code explain} and
+ * {@code toString} (the profile API) reuse.
  */
 public final class HammingQuery extends Query {
+
+    /**
+     * A scorer leads with the eager scan unless the clause leading its conjunction matches fewer than this fraction of
+     * the documents: a block scan costs well under a nanosecond per code, a two-phase check several per candidate.
+     */
+    static final int EAGER_SCAN_FRACTION = 16;
 
     private final String field;
     private final byte[] code;
     private final int maxDistance;
-    private final SegmentCodesCache cache;
+    private final SegmentCache cache;
+    private final SubstringLayout layout; // null: substrings not indexed, every segment is scanned
+    private final ProbeCost.Mode mode;
+    private final Plan plan; // the planner's decisions for one reader; not part of equality
+
+    /** A query on a field without indexed substrings: every segment is scanned. */
+    public HammingQuery(String field, byte[] code, int maxDistance, SegmentCache cache) {
+        this(field, code, maxDistance, cache, null, ProbeCost.Mode.SCAN, null);
+    }
 
     /**
-     * @param code the query code; its length fixes the field's bits
      * @param maxDistance largest distance that matches; {@code >= bits} matches every document with a code
+     * @param layout the field's substrings (null when not indexed)
+     * @param mode {@link ProbeCost.Mode#AUTO} lets the planner choose per segment; the others force a strategy
      */
-    public HammingQuery(String field, byte[] code, int maxDistance, SegmentCodesCache cache) {
-        this.field = Objects.requireNonNull(field);
-        this.code = code.clone();
-        this.maxDistance = Math.min(maxDistance, bits());
-        this.cache = Objects.requireNonNull(cache);
+    public HammingQuery(String field, byte[] code, int maxDistance, SegmentCache cache, SubstringLayout layout, ProbeCost.Mode mode) {
+        this(field, code, maxDistance, cache, layout, mode, null);
+    }
+
+    private HammingQuery(String field, byte[] code, int maxDistance, SegmentCache cache, SubstringLayout layout, ProbeCost.Mode mode, Plan plan) {
         if (maxDistance < 0) {
             throw new IllegalArgumentException("max_distance must be >= 0, got " + maxDistance);
         }
+        if (layout != null && layout.bits() != code.length * 8) {
+            throw new IllegalArgumentException("the query code has " + code.length * 8 + " bits but the substrings cover " + layout.bits());
+        }
+        this.field = Objects.requireNonNull(field);
+        this.code = code.clone();
+        this.maxDistance = Math.min(maxDistance, code.length * 8);
+        this.cache = Objects.requireNonNull(cache);
+        this.layout = layout;
+        this.mode = layout == null ? ProbeCost.Mode.SCAN : Objects.requireNonNull(mode);
+        this.plan = plan;
     }
 
     public String field() {
@@ -63,16 +93,67 @@ public final class HammingQuery extends Query {
         return maxDistance;
     }
 
+    /** Which segments of one reader are probed, decided once by {@link #rewrite}. */
+    private record Plan(Object readerId, boolean[] probed, int[] radius, long lookups) {
+        @Override
+        public String toString() {
+            int probes = 0;
+            for (boolean p : probed) {
+                probes += p ? 1 : 0;
+            }
+            return "segments probed:" + probes + " (" + lookups + " lookups each) scanned:" + (probed.length - probes);
+        }
+    }
+
+    private SegmentProbe probe(long[] query) {
+        return new SegmentProbe(field, layout, cache, mode, query);
+    }
+
+    /** Binds the planner's choice for each segment of the reader to a copy of this query; without substrings, nothing to plan. */
     @Override
-    public Weight createWeight(IndexSearcher searcher, ScoreMode scoreMode, float boost) {
+    public Query rewrite(IndexSearcher searcher) throws IOException {
+        Object readerId = searcher.getIndexReader().getContext().id();
+        if (mode == ProbeCost.Mode.SCAN || maxDistance >= bits() || (plan != null && plan.readerId() == readerId)) {
+            return this;
+        }
+        SegmentProbe probe = probe(HashCodes.toWords(code));
+        int[] radius = probe.radii(maxDistance);
+        long lookups = radius == null ? 0 : probe.lookups(radius);
+        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+        boolean[] probed = new boolean[leaves.size()];
+        for (LeafReaderContext leaf : leaves) {
+            SegmentCodes codes = cache.codes(leaf, field, bits());
+            probed[leaf.ord] = codes != null && codes.count() > 0 && probe.probesWithin(leaf, codes, radius, lookups);
+        }
+        return new HammingQuery(field, code, maxDistance, cache, layout, mode, new Plan(readerId, probed, radius, lookups));
+    }
+
+    @Override
+    public Weight createWeight(IndexSearcher searcher, ScoreMode scoreMode, float boost) throws IOException {
         final long[] query = HashCodes.toWords(code);
         final int bits = bits();
+        // Planned by rewrite for this reader (always, through an IndexSearcher); otherwise each segment is planned here.
+        final Plan bound = plan != null && plan.readerId() == searcher.getIndexReader().getContext().id() ? plan : null;
+        final SegmentProbe probe = mode == ProbeCost.Mode.SCAN || maxDistance >= bits ? null : probe(query);
+        final int[] radius = bound != null ? bound.radius() : probe == null ? null : probe.radii(maxDistance);
+        final long lookups = bound != null ? bound.lookups() : radius == null ? 0 : probe.lookups(radius);
         return new Weight(this) {
+            private boolean probed(LeafReaderContext context, SegmentCodes codes) throws IOException {
+                if (bound != null) {
+                    return bound.probed()[context.ord];
+                }
+                return probe != null && codes != null && probe.probesWithin(context, codes, radius, lookups);
+            }
+
             @Override
             public ScorerSupplier scorerSupplier(LeafReaderContext context) throws IOException {
-                SegmentCodes codes = cache.get(context, field, bits);
+                SegmentCodes codes = cache.codes(context, field, bits);
                 if (codes == null || codes.count() == 0) {
                     return null;
+                }
+                if (probed(context, codes)) {
+                    FoundDocs found = probe.within(context, codes, radius, maxDistance);
+                    return found.size() == 0 ? null : new DefaultScorerSupplier(found.scorer(0, found.size(), 0, boost));
                 }
                 if (maxDistance >= bits) {
                     return new DefaultScorerSupplier(new HammingScorer(codes, query, maxDistance, boost, null));
@@ -83,7 +164,7 @@ public final class HammingQuery extends Query {
                         // Leading (alone, or the cheapest clause of a conjunction, or nearly): scan the segment's codes
                         // in blocks at memory speed. Led by a selective clause: confirm only its candidates.
                         boolean eager = leadCost >= codes.count() / EAGER_SCAN_FRACTION;
-                        DocIdSetIterator within = eager ? scanWithin(codes, query, maxDistance) : null;
+                        DocIdSetIterator within = eager ? SegmentScan.within(codes, query, maxDistance) : null;
                         return new HammingScorer(codes, query, maxDistance, boost, within);
                     }
 
@@ -96,15 +177,25 @@ public final class HammingQuery extends Query {
 
             @Override
             public Explanation explain(LeafReaderContext context, int doc) throws IOException {
-                SegmentCodes codes = cache.get(context, field, bits);
+                SegmentCodes codes = cache.codes(context, field, bits);
+                Explanation e;
                 if (codes == null || codes.hasCode(doc) == false) {
-                    return Explanation.noMatch("document has no code in field [" + field + "]");
+                    e = Explanation.noMatch("document has no code in field [" + field + "]");
+                } else {
+                    int distance = HammingKernels.distance(codes.codes(), doc * codes.words(), query, codes.words());
+                    e = distance > maxDistance
+                        ? Explanation.noMatch("hamming distance " + distance + " is greater than max_distance " + maxDistance)
+                        : HammingExplanations.distance(field, distance, boost);
                 }
-                int distance = HammingDistance.distance(codes.codes(), doc * codes.words(), query, codes.words());
-                if (distance > maxDistance) {
-                    return Explanation.noMatch("hamming distance " + distance + " is greater than max_distance " + maxDistance);
+                if (layout == null) {
+                    return e;
                 }
-                return explainDistance(field, distance, boost);
+                return HammingExplanations.withPlan(
+                    e,
+                    probed(context, codes)
+                        ? "segment searched by probing " + lookups + " substring values (" + layout + ")"
+                        : "segment searched by linear scan"
+                );
             }
 
             @Override
@@ -114,102 +205,23 @@ public final class HammingQuery extends Query {
         };
     }
 
-    /**
-     * A scorer leads with the eager scan unless the clause leading its conjunction matches fewer than this fraction of
-     * the documents: a block scan costs well under a nanosecond per code, a two-phase check several per candidate.
-     */
-    static final int EAGER_SCAN_FRACTION = 16;
-
-    /**
-     * The documents of a segment within {@code maxDistance} of the query, by the same block scan as the top-k query
-     * ({@link HammingTopKQuery#BLOCK}): a vectorised min pass per block, and a second pass only over the blocks that hold
-     * a match.
-     */
-    static DocIdSetIterator scanWithin(SegmentCodes codes, long[] query, int maxDistance) {
-        final long[] c = codes.codes();
-        final int maxDoc = codes.maxDoc();
-        final int words = codes.words();
-        final int block = HammingTopKQuery.BLOCK;
-        final int[] hits = new int[block];
-        final DocIdSetBuilder builder = new DocIdSetBuilder(maxDoc);
-        final long q0 = query[0];
-        for (int start = 0; start < maxDoc; start += block) {
-            final int end = Math.min(maxDoc, start + block);
-            int min = Integer.MAX_VALUE;
-            switch (words) {
-                case 1 -> {
-                    for (int doc = start; doc < end; doc++) {
-                        min = Math.min(min, Long.bitCount(c[doc] ^ q0));
-                    }
-                }
-                case 4 -> {
-                    final long q1 = query[1], q2 = query[2], q3 = query[3];
-                    for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
-                        min = Math.min(
-                            min,
-                            Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(
-                                c[o + 3] ^ q3
-                            )
-                        );
-                    }
-                }
-                default -> min = 0; // no min pass: check every document
-            }
-            if (min > maxDistance) {
-                continue;
-            }
-            int count = 0;
-            for (int doc = start; doc < end; doc++) {
-                if (HammingDistance.distance(c, doc * words, query, words) <= maxDistance && codes.hasCode(doc)) {
-                    hits[count++] = doc;
-                }
-            }
-            if (count > 0) {
-                DocIdSetBuilder.BulkAdder adder = builder.grow(count);
-                for (int i = 0; i < count; i++) {
-                    adder.add(hits[i]);
-                }
-            }
-        }
-        try {
-            DocIdSetIterator it = builder.build().iterator();
-            return it == null ? DocIdSetIterator.empty() : it;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // in-memory doc id sets do no I/O
-        }
-    }
-
-    /** The explanation every hamming query gives for a match: the distance and how it became the score. */
-    static Explanation explainDistance(String field, int distance, float boost) {
-        return Explanation.match(
-            HammingScore.score(distance, boost),
-            "hamming distance " + distance + " in field [" + field + "], computed as boost / (1 + distance) from:",
-            Explanation.match(distance, "hamming distance"),
-            Explanation.match(boost, "boost")
-        );
-    }
-
     /** Scores the documents of one segment; the distance of the current document is computed once. */
     private static final class HammingScorer extends Scorer {
-        private final SegmentCodes codes;
         private final long[] codeWords;
         private final long[] query;
         private final int words;
-        private final int maxDistance;
         private final float boost;
         private final DocIdSetIterator approximation;
-        private final TwoPhaseIterator twoPhase; // null when every document with a code matches
+        private final TwoPhaseIterator twoPhase; // null when every document of the approximation matches
         private final DocIdSetIterator iterator;
         private int distanceDoc = -1;
         private int distance;
 
         /** @param within the matching documents, when already known (eager scan); null for a two-phase check */
         HammingScorer(SegmentCodes codes, long[] query, int maxDistance, float boost, DocIdSetIterator within) {
-            this.codes = codes;
             this.codeWords = codes.codes();
             this.query = query;
             this.words = codes.words();
-            this.maxDistance = maxDistance;
             this.boost = boost;
             this.approximation = within != null ? within : codes.docsWithCode();
             if (within != null || maxDistance >= codes.bits()) {
@@ -219,7 +231,7 @@ public final class HammingQuery extends Query {
                 this.twoPhase = new TwoPhaseIterator(approximation) {
                     @Override
                     public boolean matches() {
-                        return distance(approximation.docID()) <= HammingScorer.this.maxDistance;
+                        return distance(approximation.docID()) <= maxDistance;
                     }
 
                     @Override
@@ -233,7 +245,7 @@ public final class HammingQuery extends Query {
 
         private int distance(int doc) {
             if (doc != distanceDoc) {
-                distance = HammingDistance.distance(codeWords, doc * words, query, words);
+                distance = HammingKernels.distance(codeWords, doc * words, query, words);
                 distanceDoc = doc;
             }
             return distance;
@@ -275,6 +287,7 @@ public final class HammingQuery extends Query {
         if (maxDistance < bits()) {
             sb.append(" max_distance:").append(maxDistance);
         }
+        HammingTopKQuery.appendStrategy(sb, layout, mode, plan);
         return sb.append(')').toString();
     }
 
@@ -291,11 +304,15 @@ public final class HammingQuery extends Query {
             return false;
         }
         HammingQuery that = (HammingQuery) other;
-        return field.equals(that.field) && maxDistance == that.maxDistance && Arrays.equals(code, that.code);
+        return field.equals(that.field)
+            && maxDistance == that.maxDistance
+            && Arrays.equals(code, that.code)
+            && Objects.equals(layout, that.layout)
+            && mode == that.mode;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(classHash(), field, maxDistance, Arrays.hashCode(code));
+        return Objects.hash(classHash(), field, maxDistance, Arrays.hashCode(code), layout, mode);
     }
 }

@@ -3,30 +3,34 @@ package org.imagehash.search.query;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.BooleanClause;
-import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.search.ScoreMode;
-import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.Weight;
-import org.apache.lucene.util.Bits;
-import org.apache.lucene.util.FixedBitSet;
 import org.imagehash.search.HashCodes;
+import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.index.SegmentCodes;
-import org.imagehash.search.index.SegmentCodesCache;
+import org.imagehash.search.mih.ProbeCost;
+import org.imagehash.search.mih.SubstringLayout;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
  * The k documents nearest to a query code in Hamming distance, exactly, among those matching an optional filter and
  * within an optional maximum distance; ties go to the smaller doc id.
  *
- * <p>Like Lucene's kNN queries, the search happens in {@link #rewrite(IndexSearcher)}, once per index reader (a shard),
- * and yields a {@link HammingTopDocsQuery} that matches the chosen documents. One {@link TopKSelector} runs across
- * the segments in doc order, so later segments are scanned against the limit that earlier ones set.
+ * <p>Like Lucene's kNN queries, the search happens in {@link #rewrite(IndexSearcher)}, once per index reader (a shard):
+ * one loop over the segments in doc order feeds one {@link TopKSelector}, so later segments are searched against the
+ * limit that earlier ones set, and the result is a {@link HammingTopDocsQuery} holding the chosen documents. Each
+ * segment gets one of two strategies ({@link #searchSegment}): the linear {@link SegmentScan}, or, when the field's
+ * substrings are indexed, multi-index hashing ({@link SegmentProbe}), which the planner abandons for the scan as soon as
+ * its estimated cost would pass the scan's. What ran where shows in the rewritten query's {@code toString} (the
+ * profile API) and in {@code explain}.
  */
 public final class HammingTopKQuery extends Query {
 
@@ -35,18 +39,54 @@ public final class HammingTopKQuery extends Query {
     private final int k;
     private final int maxDistance;
     private final Query filter;
-    private final SegmentCodesCache cache;
+    private final SegmentCache cache;
+    private final SubstringLayout layout; // null: the field's substrings are not indexed, every segment is scanned
+    private final ProbeCost.Mode mode;
+    private final String plan; // what the rewrite that produced this copy did; not part of equality
+
+    /** A query on a field without indexed substrings: every segment is scanned. */
+    public HammingTopKQuery(String field, byte[] code, int k, int maxDistance, Query filter, SegmentCache cache) {
+        this(field, code, k, maxDistance, filter, cache, null, ProbeCost.Mode.SCAN, null);
+    }
 
     /**
      * @param maxDistance largest distance a result may have; {@code >= bits} for no limit
      * @param filter restricts the candidates; null for none
+     * @param layout the field's substrings (null when not indexed)
+     * @param mode {@link ProbeCost.Mode#AUTO} lets the planner choose per segment; the others force a strategy
      */
-    public HammingTopKQuery(String field, byte[] code, int k, int maxDistance, Query filter, SegmentCodesCache cache) {
+    public HammingTopKQuery(
+        String field,
+        byte[] code,
+        int k,
+        int maxDistance,
+        Query filter,
+        SegmentCache cache,
+        SubstringLayout layout,
+        ProbeCost.Mode mode
+    ) {
+        this(field, code, k, maxDistance, filter, cache, layout, mode, null);
+    }
+
+    private HammingTopKQuery(
+        String field,
+        byte[] code,
+        int k,
+        int maxDistance,
+        Query filter,
+        SegmentCache cache,
+        SubstringLayout layout,
+        ProbeCost.Mode mode,
+        String plan
+    ) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1, got " + k);
         }
         if (maxDistance < 0) {
             throw new IllegalArgumentException("max_distance must be >= 0, got " + maxDistance);
+        }
+        if (layout != null && layout.bits() != code.length * 8) {
+            throw new IllegalArgumentException("the query code has " + code.length * 8 + " bits but the substrings cover " + layout.bits());
         }
         this.field = Objects.requireNonNull(field);
         this.code = code.clone();
@@ -54,6 +94,13 @@ public final class HammingTopKQuery extends Query {
         this.maxDistance = Math.min(maxDistance, code.length * 8);
         this.filter = filter;
         this.cache = Objects.requireNonNull(cache);
+        this.layout = layout;
+        this.mode = layout == null ? ProbeCost.Mode.SCAN : Objects.requireNonNull(mode);
+        this.plan = plan;
+    }
+
+    public String field() {
+        return field;
     }
 
     public int k() {
@@ -64,197 +111,56 @@ public final class HammingTopKQuery extends Query {
         return filter;
     }
 
+    /** What the planner chose per segment in the rewrite that produced this copy; null before any rewrite or without substrings. */
+    String plan() {
+        return plan;
+    }
+
     @Override
     public Query rewrite(IndexSearcher searcher) throws IOException {
         IndexReader reader = searcher.getIndexReader();
         Weight filterWeight = filter == null ? null : searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1f);
         long[] query = HashCodes.toWords(code);
         TopKSelector selector = new TopKSelector(k, maxDistance);
+        SegmentProbe probe = mode == ProbeCost.Mode.SCAN ? null : new SegmentProbe(field, layout, cache, mode, query);
+        TopKPlan segments = layout == null ? null : new TopKPlan();
         for (LeafReaderContext leaf : reader.leaves()) {
-            SegmentCodes codes = cache.get(leaf, field, code.length * 8);
+            SegmentCodes codes = cache.codes(leaf, field, code.length * 8);
             if (codes == null || codes.count() == 0) {
                 continue;
             }
-            if (filterWeight == null) {
-                scanAll(codes, query, leaf.reader().getLiveDocs(), leaf.docBase, selector);
-            } else {
-                Scorer filterScorer = filterWeight.scorer(leaf);
-                if (filterScorer != null) {
-                    scanFiltered(codes, query, leaf.reader().getLiveDocs(), filterScorer.iterator(), leaf.docBase, selector);
-                }
+            ScorerSupplier filterDocs = filterWeight == null ? null : filterWeight.scorerSupplier(leaf);
+            if (filterWeight == null || filterDocs != null) {
+                searchSegment(leaf, codes, query, probe, filterWeight, filterDocs, selector, segments);
             }
         }
-        TopKSelector.Result top = selector.result();
-        return new HammingTopDocsQuery(this, field, top.docs(), top.distances(), reader);
+        HammingTopKQuery planned = segments == null ? this : new HammingTopKQuery(field, code, k, maxDistance, filter, cache, layout, mode, segments.toString());
+        return new HammingTopDocsQuery(planned, selector.result(), reader);
     }
 
-    /** Documents per block of the unfiltered scan: a block's codes (2 KB at 64 bits) stay in L1 for the second pass. */
-    static final int BLOCK = 256;
-
-    /**
-     * The unfiltered scan: one pass over the packed codes, specialised by width so that the common codes (64, 128 and
-     * 256 bits) run without an inner loop. It runs in blocks of {@link #BLOCK} documents: a first, branch-free loop takes
-     * the smallest distance in the block (the JIT vectorises it: XOR, popcount and min over several codes at once);
-     * only when that minimum is within the current limit does a second loop over the same block (now in L1) offer
-     * its documents to the selector. Once the limit has fallen to the k-th distance, almost every block is skipped
-     * after the first loop. The selected documents are exactly those of a document-by-document scan: a skipped block
-     * holds no document within the limit, so the limit stays as it would have. Liveness and presence are checked only
-     * for the rare documents within the current limit.
-     */
-    static void scanAll(SegmentCodes codes, long[] query, Bits liveDocs, int docBase, TopKSelector selector) {
-        final long[] c = codes.codes();
-        final int maxDoc = codes.maxDoc();
-        int limit = selector.limit();
-        switch (codes.words()) {
-            case 1 -> {
-                final long q0 = query[0];
-                for (int start = 0; start < maxDoc; start += BLOCK) {
-                    final int end = Math.min(maxDoc, start + BLOCK);
-                    int min = Integer.MAX_VALUE;
-                    for (int doc = start; doc < end; doc++) {
-                        min = Math.min(min, Long.bitCount(c[doc] ^ q0));
-                    }
-                    if (min > limit) {
-                        continue;
-                    }
-                    for (int doc = start; doc < end; doc++) {
-                        int d = Long.bitCount(c[doc] ^ q0);
-                        if (d <= limit && accept(codes, liveDocs, doc)) {
-                            limit = selector.offer(docBase + doc, d);
-                        }
-                    }
-                }
-            }
-            case 2 -> {
-                final long q0 = query[0], q1 = query[1];
-                for (int start = 0; start < maxDoc; start += BLOCK) {
-                    final int end = Math.min(maxDoc, start + BLOCK);
-                    int min = Integer.MAX_VALUE;
-                    for (int doc = start, o = start * 2; doc < end; doc++, o += 2) {
-                        min = Math.min(min, Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1));
-                    }
-                    if (min > limit) {
-                        continue;
-                    }
-                    for (int doc = start, o = start * 2; doc < end; doc++, o += 2) {
-                        int d = Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1);
-                        if (d <= limit && accept(codes, liveDocs, doc)) {
-                            limit = selector.offer(docBase + doc, d);
-                        }
-                    }
-                }
-            }
-            case 4 -> {
-                final long q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3];
-                for (int start = 0; start < maxDoc; start += BLOCK) {
-                    final int end = Math.min(maxDoc, start + BLOCK);
-                    int min = Integer.MAX_VALUE;
-                    for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
-                        min = Math.min(
-                            min,
-                            Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(
-                                c[o + 3] ^ q3
-                            )
-                        );
-                    }
-                    if (min > limit) {
-                        continue;
-                    }
-                    for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
-                        int d = Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long
-                            .bitCount(c[o + 3] ^ q3);
-                        if (d <= limit && accept(codes, liveDocs, doc)) {
-                            limit = selector.offer(docBase + doc, d);
-                        }
-                    }
-                }
-            }
-            default -> {
-                final int words = codes.words();
-                for (int doc = 0, o = 0; doc < maxDoc; doc++, o += words) {
-                    int d = 0;
-                    for (int w = 0; w < words; w++) {
-                        d += Long.bitCount(c[o + w] ^ query[w]);
-                    }
-                    if (d <= limit && accept(codes, liveDocs, doc)) {
-                        limit = selector.offer(docBase + doc, d);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * A filter that matches at least this fraction of a segment goes through the block scan (as a bit set); a sparser
-     * one is followed document by document.
-     */
-    static final int DENSE_FILTER_FRACTION = 32;
-
-    /**
-     * The filtered scan. A sparse filter is followed document by document. A dense one is first loaded into a bit set
-     * (in bulk: {@link DocIdSetIterator#intoBitSet}), then the codes are scanned in blocks as in {@link #scanAll}: the
-     * vectorised min pass ignores the filter, and the filter bit is checked, before the distance, only in the blocks
-     * that hold a code within the limit. A skipped block holds no code within the limit, filtered or not, so the
-     * selected documents are those of a document-by-document scan.
-     */
-    static void scanFiltered(
+    /** The per-segment strategy: probe where the planner expects it to cost less than the scan, else scan. */
+    private static void searchSegment(
+        LeafReaderContext leaf,
         SegmentCodes codes,
         long[] query,
-        Bits liveDocs,
-        DocIdSetIterator filter,
-        int docBase,
-        TopKSelector selector
+        SegmentProbe probe,
+        Weight filterWeight,
+        ScorerSupplier filterDocs,
+        TopKSelector selector,
+        TopKPlan segments
     ) throws IOException {
-        final long[] c = codes.codes();
-        final int words = codes.words();
-        final int maxDoc = codes.maxDoc();
-        int limit = selector.limit();
-        if (words != 1 && words != 4 || filter.cost() < maxDoc / DENSE_FILTER_FRACTION) {
-            for (int doc = filter.nextDoc(); doc < maxDoc; doc = filter.nextDoc()) {
-                int d = HammingDistance.distance(c, doc * words, query, words);
-                if (d <= limit && accept(codes, liveDocs, doc)) {
-                    limit = selector.offer(docBase + doc, d);
-                }
-            }
+        long filterCost = filterDocs == null ? -1 : filterDocs.cost();
+        if (probe != null && probe.topK(leaf, codes, selector.k(), filterWeight, filterCost, selector, segments)) {
             return;
         }
-        final FixedBitSet allowed = new FixedBitSet(maxDoc);
-        if (filter.nextDoc() < maxDoc) {
-            filter.intoBitSet(maxDoc, allowed, 0);
+        if (segments != null) {
+            segments.scanned(codes.maxDoc());
         }
-        final long q0 = query[0];
-        final long q1 = words == 4 ? query[1] : 0, q2 = words == 4 ? query[2] : 0, q3 = words == 4 ? query[3] : 0;
-        for (int start = 0; start < maxDoc; start += BLOCK) {
-            final int end = Math.min(maxDoc, start + BLOCK);
-            int min = Integer.MAX_VALUE;
-            if (words == 1) {
-                for (int doc = start; doc < end; doc++) {
-                    min = Math.min(min, Long.bitCount(c[doc] ^ q0));
-                }
-            } else {
-                for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
-                    min = Math.min(
-                        min,
-                        Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(c[o + 3] ^ q3)
-                    );
-                }
-            }
-            if (min > limit) {
-                continue;
-            }
-            for (int doc = start; doc < end; doc++) {
-                if (allowed.get(doc)) {
-                    int d = HammingDistance.distance(c, doc * words, query, words);
-                    if (d <= limit && accept(codes, liveDocs, doc)) {
-                        limit = selector.offer(docBase + doc, d);
-                    }
-                }
-            }
+        if (filterDocs == null) {
+            SegmentScan.topK(codes, query, leaf.reader().getLiveDocs(), leaf.docBase, selector);
+        } else {
+            SegmentScan.topK(codes, query, leaf.reader().getLiveDocs(), filterDocs.get(Long.MAX_VALUE).iterator(), leaf.docBase, selector);
         }
-    }
-
-    private static boolean accept(SegmentCodes codes, Bits liveDocs, int doc) {
-        return codes.hasCode(doc) && (liveDocs == null || liveDocs.get(doc));
     }
 
     @Override
@@ -275,7 +181,22 @@ public final class HammingTopKQuery extends Query {
         if (filter != null) {
             sb.append(" filter:").append(filter.toString(defaultField));
         }
+        appendStrategy(sb, layout, mode, plan);
         return sb.append(')').toString();
+    }
+
+    /** The substrings, a forced strategy and the plan, as both hamming queries print them. */
+    static void appendStrategy(StringBuilder sb, SubstringLayout layout, ProbeCost.Mode mode, Object plan) {
+        if (layout == null) {
+            return;
+        }
+        sb.append(" substrings:").append(layout.count());
+        if (mode != ProbeCost.Mode.AUTO) {
+            sb.append(" mode:").append(mode.name().toLowerCase(Locale.ROOT));
+        }
+        if (plan != null) {
+            sb.append(" plan:{").append(plan).append('}');
+        }
     }
 
     @Override
@@ -298,11 +219,13 @@ public final class HammingTopKQuery extends Query {
             && k == that.k
             && maxDistance == that.maxDistance
             && Arrays.equals(code, that.code)
-            && Objects.equals(filter, that.filter);
+            && Objects.equals(filter, that.filter)
+            && Objects.equals(layout, that.layout)
+            && mode == that.mode;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(classHash(), field, k, maxDistance, Arrays.hashCode(code), filter);
+        return Objects.hash(classHash(), field, k, maxDistance, Arrays.hashCode(code), filter, layout, mode);
     }
 }

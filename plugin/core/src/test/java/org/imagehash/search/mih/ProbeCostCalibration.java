@@ -8,11 +8,10 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.util.BytesRef;
-import org.imagehash.search.index.SegmentCodesCache;
+import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.query.HammingQuery;
-import org.imagehash.search.query.MihHammingQuery;
 import org.imagehash.search.query.HammingTopKQuery;
-import org.opensearch.test.OpenSearchTestCase;
+import org.imagehash.search.HashCodeTestCase;
 
 import java.util.Random;
 
@@ -21,9 +20,9 @@ import java.util.Random;
  * {@code -Dtests.mih.calibrate=true}). One segment of uniform random 64-bit codes; the linear top-k scan against
  * radius probes of known lookup counts.
  *
- * <pre>mvn -B package -pl plugin -am -Dtest=ProbeCostCalibration -Dtests.mih.calibrate=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ * <pre>mvn -B package -pl plugin/core -am -Dtest=ProbeCostCalibration -Dtests.mih.calibrate=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
  */
-public class ProbeCostCalibration extends OpenSearchTestCase {
+public class ProbeCostCalibration extends HashCodeTestCase {
 
     public void testCalibrate() throws Exception {
         assumeTrue("calibration runs only on request", Boolean.getBoolean("tests.mih.calibrate"));
@@ -42,7 +41,7 @@ public class ProbeCostCalibration extends OpenSearchTestCase {
             }
             writer.forceMerge(1);
         }
-        SegmentCodesCache cache = new SegmentCodesCache();
+        SegmentCache cache = new SegmentCache();
         try (DirectoryReader reader = DirectoryReader.open(dir)) {
             IndexSearcher searcher = new IndexSearcher(reader);
             byte[][] queries = new byte[200][8];
@@ -55,22 +54,22 @@ public class ProbeCostCalibration extends OpenSearchTestCase {
                     searcher.rewrite(new HammingTopKQuery("code", q, 10, 64, null, cache));
                 }
                 double scan = (System.nanoTime() - t) / (double) queries.length;
-                logger.info("scan top 10: {} ns/query = {} ns/doc", (long) scan, scan / n);
+                System.out.printf(java.util.Locale.ROOT, "scan top 10: %d ns/query = %.3f ns/doc%n", (long) scan, scan / n);
                 for (int r : new int[] { 0, 3, 4, 7, 8, 11, 12 }) {
                     t = System.nanoTime();
                     long hits = 0;
                     for (byte[] q : queries) {
-                        hits += searcher.count(new MihHammingQuery("code", q, r, cache, layout, ProbeCost.Mode.PROBE));
+                        hits += searcher.count(new HammingQuery("code", q, r, cache, layout, ProbeCost.Mode.PROBE));
                     }
                     double probe = (System.nanoTime() - t) / (double) queries.length;
-                    MihHammingQuery one = new MihHammingQuery("code", queries[0], r, cache, layout, ProbeCost.Mode.PROBE);
-                    logger.info("radius {}: {} ns/query, plan {}, hits/query {}", r, (long) probe, searcher.rewrite(one), hits / queries.length);
+                    HammingQuery one = new HammingQuery("code", queries[0], r, cache, layout, ProbeCost.Mode.PROBE);
+                    System.out.printf(java.util.Locale.ROOT, "radius %d: %d ns/query, plan %s, hits/query %d%n", r, (long) probe, searcher.rewrite(one), hits / queries.length);
                 }
                 t = System.nanoTime();
                 for (byte[] q : queries) {
                     searcher.count(new HammingQuery("code", q, 8, cache));
                 }
-                logger.info("scan radius 8: {} ns/query", (System.nanoTime() - t) / queries.length);
+                System.out.printf(java.util.Locale.ROOT, "scan radius 8: %d ns/query%n", (System.nanoTime() - t) / queries.length);
             }
         }
     }

@@ -2,13 +2,13 @@ package org.imagehash.search.mih;
 
 import org.apache.lucene.util.BytesRef;
 import org.imagehash.search.HashCodes;
-import org.opensearch.test.OpenSearchTestCase;
+import org.imagehash.search.HashCodeTestCase;
 
 import java.util.HashSet;
 import java.util.Set;
 
 /** How codes are cut into substrings, and the terms they become. */
-public class SubstringLayoutTests extends OpenSearchTestCase {
+public class SubstringLayoutTests extends HashCodeTestCase {
 
     /** Bit {@code i} of a code as the field defines it: bit {@code 7 - i % 8} of byte {@code i / 8}. */
     private static int bit(byte[] code, int i) {

@@ -23,8 +23,9 @@ import org.apache.lucene.tests.index.RandomIndexWriter;
 import org.apache.lucene.tests.search.QueryUtils;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
-import org.imagehash.search.index.SegmentCodesCache;
-import org.opensearch.test.OpenSearchTestCase;
+import org.imagehash.search.index.SegmentCache;
+import org.imagehash.search.HashCodeTestCase;
+import org.imagehash.search.RandomCodeIndex;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -37,121 +38,24 @@ import java.util.Map;
  * The hamming queries against a brute-force reference over random indices: many widths and sizes, clustered codes (so
  * that small distances and ties are common), documents without a code, deletions and many segments.
  */
-public class HammingQueryLuceneTests extends OpenSearchTestCase {
+public class HammingQueryLuceneTests extends HashCodeTestCase {
 
-    private static final String FIELD = "code";
+    private static final String FIELD = RandomCodeIndex.FIELD;
     private static final int[] WIDTHS = { 8, 16, 24, 56, 64, 72, 120, 128, 136, 192, 256, 264, 512, 1024, 4096 };
 
-    private final SegmentCodesCache cache = new SegmentCodesCache();
-
-    /** A random index and the codes it holds, by id. */
-    private final class Fixture implements AutoCloseable {
-        final int bits;
-        final Directory dir;
-        final IndexReader reader;
-        final IndexSearcher searcher;
-        final Map<String, byte[]> codes = new HashMap<>();
-        final List<byte[]> centers = new ArrayList<>();
-
-        Fixture(int bits, int docs) throws IOException {
-            this(bits, docs, true);
-        }
-
-        Fixture(int bits, int docs, boolean deletions) throws IOException {
-            this.bits = bits;
-            dir = newDirectory();
-            IndexWriterConfig config = newIndexWriterConfig();
-            config.setMaxBufferedDocs(randomIntBetween(5, 100)); // many segments
-            RandomIndexWriter writer = new RandomIndexWriter(random(), dir, config);
-            for (int c = 0; c < randomIntBetween(1, 8); c++) {
-                centers.add(randomByteArrayOfLength(bits / 8));
-            }
-            for (int i = 0; i < docs; i++) {
-                Document doc = new Document();
-                String id = Integer.toString(i);
-                doc.add(new StringField("id", id, Field.Store.YES));
-                doc.add(new StringField("even", Boolean.toString(i % 2 == 0), Field.Store.NO));
-                if (rarely() == false) {
-                    byte[] code = near(randomFrom(centers), randomIntBetween(0, Math.min(bits, 12)));
-                    codes.put(id, code);
-                    doc.add(new BinaryDocValuesField(FIELD, new BytesRef(code)));
-                }
-                writer.addDocument(doc);
-                if (deletions && docs > 10 && rarely()) {
-                    String victim = Integer.toString(randomIntBetween(0, i));
-                    writer.deleteDocuments(new Term("id", victim));
-                    codes.remove(victim);
-                }
-            }
-            if (randomBoolean()) {
-                writer.forceMerge(randomIntBetween(1, 3));
-            }
-            reader = writer.getReader();
-            writer.close();
-            searcher = newSearcher(reader);
-        }
-
-        /** A code {@code flips} random bit flips away from {@code center}. */
-        byte[] near(byte[] center, int flips) {
-            byte[] code = center.clone();
-            for (int f = 0; f < flips; f++) {
-                int bit = randomIntBetween(0, bits - 1);
-                code[bit / 8] ^= (byte) (1 << (bit % 8));
-            }
-            return code;
-        }
-
-        byte[] randomQuery() {
-            return near(randomFrom(centers), randomIntBetween(0, 8));
-        }
-
-        /** Every live document with a code, as (global doc, distance), nearest first, ties by doc. */
-        List<int[]> bruteForce(byte[] query, boolean evenOnly) throws IOException {
-            List<int[]> all = new ArrayList<>();
-            for (LeafReaderContext leaf : reader.leaves()) {
-                Bits live = leaf.reader().getLiveDocs();
-                for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
-                    if (live != null && live.get(doc) == false) {
-                        continue;
-                    }
-                    String id = leaf.reader().storedFields().document(doc).get("id");
-                    byte[] code = codes.get(id);
-                    if (code == null || (evenOnly && Integer.parseInt(id) % 2 != 0)) {
-                        continue;
-                    }
-                    all.add(new int[] { leaf.docBase + doc, distance(query, code) });
-                }
-            }
-            all.sort(Comparator.<int[]>comparingInt(e -> e[1]).thenComparingInt(e -> e[0]));
-            return all;
-        }
-
-        @Override
-        public void close() throws IOException {
-            reader.close();
-            dir.close();
-        }
-    }
-
-    static int distance(byte[] a, byte[] b) {
-        int d = 0;
-        for (int i = 0; i < a.length; i++) {
-            d += Integer.bitCount((a[i] ^ b[i]) & 0xFF);
-        }
-        return d;
-    }
+    private final SegmentCache cache = new SegmentCache();
 
     private static int randomWidth() {
         return WIDTHS[randomIntBetween(0, WIDTHS.length - 1)];
     }
 
-    private Fixture randomFixture() throws IOException {
-        return new Fixture(randomWidth(), randomIntBetween(0, 600));
+    private static RandomCodeIndex randomIndex() throws IOException {
+        return new RandomCodeIndex(randomWidth(), null, randomIntBetween(0, 600), true, false);
     }
 
     public void testTopKEqualsBruteForce() throws IOException {
         for (int iter = 0; iter < 12; iter++) {
-            try (Fixture f = randomFixture()) {
+            try (RandomCodeIndex f = randomIndex()) {
                 for (int q = 0; q < 5; q++) {
                     byte[] query = f.randomQuery();
                     int k = randomIntBetween(1, 50);
@@ -179,7 +83,7 @@ public class HammingQueryLuceneTests extends OpenSearchTestCase {
 
     public void testMaxDistanceEqualsBruteForce() throws IOException {
         for (int iter = 0; iter < 12; iter++) {
-            try (Fixture f = randomFixture()) {
+            try (RandomCodeIndex f = randomIndex()) {
                 for (int q = 0; q < 5; q++) {
                     byte[] query = f.randomQuery();
                     int maxDistance = randomBoolean() ? f.bits : randomIntBetween(0, 16);
@@ -197,7 +101,7 @@ public class HammingQueryLuceneTests extends OpenSearchTestCase {
     }
 
     public void testNestedInBooleanAndConstantScore() throws IOException {
-        try (Fixture f = new Fixture(randomFrom(64, 128, 256), 400)) {
+        try (RandomCodeIndex f = new RandomCodeIndex(randomFrom(64, 128, 256), null, 400, true, false)) {
             byte[] query = f.randomQuery();
             int maxDistance = randomIntBetween(0, 12);
             List<int[]> expected = f.bruteForce(query, true).stream().filter(e -> e[1] <= maxDistance).toList();
@@ -222,7 +126,7 @@ public class HammingQueryLuceneTests extends OpenSearchTestCase {
     }
 
     public void testExplainShowsTheDistance() throws IOException {
-        try (Fixture f = new Fixture(64, 50)) {
+        try (RandomCodeIndex f = new RandomCodeIndex(64, null, 50, true, false)) {
             byte[] query = f.randomQuery();
             for (Query q : List.of(new HammingQuery(FIELD, query, 64, cache), new HammingTopKQuery(FIELD, query, 10, 64, null, cache))) {
                 TopDocs top = f.searcher.search(q, 10);
@@ -242,7 +146,7 @@ public class HammingQueryLuceneTests extends OpenSearchTestCase {
      * index without deletions (scorers may return deleted documents; collectors drop them).
      */
     public void testPassesLuceneQueryChecks() throws IOException {
-        try (Fixture f = new Fixture(randomWidth(), 300, false)) {
+        try (RandomCodeIndex f = new RandomCodeIndex(randomWidth(), null, 300, false, false)) {
             byte[] query = f.randomQuery();
             HammingQuery hamming = new HammingQuery(FIELD, query, randomIntBetween(0, 20), cache);
             QueryUtils.check(random(), hamming, f.searcher);

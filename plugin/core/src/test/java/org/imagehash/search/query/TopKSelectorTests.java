@@ -1,12 +1,12 @@
 package org.imagehash.search.query;
 
-import org.opensearch.test.OpenSearchTestCase;
+import org.imagehash.search.HashCodeTestCase;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-public class TopKSelectorTests extends OpenSearchTestCase {
+public class TopKSelectorTests extends HashCodeTestCase {
 
     /** The selector keeps exactly what sorting every (distance, doc) pair and taking the first k would keep. */
     public void testSelectsWhatAFullSortSelects() {
@@ -34,7 +34,7 @@ public class TopKSelectorTests extends OpenSearchTestCase {
             List<int[]> expected = new ArrayList<>(all.subList(0, Math.min(k, all.size())));
             expected.sort(Comparator.comparingInt(e -> e[0]));
 
-            TopKSelector.Result result = selector.result();
+            FoundDocs result = selector.result();
             assertEquals(expected.size(), result.docs().length);
             for (int i = 0; i < expected.size(); i++) {
                 assertEquals(expected.get(i)[0], result.docs()[i]);

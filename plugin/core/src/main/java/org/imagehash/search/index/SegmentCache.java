@@ -4,8 +4,6 @@ import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.util.Accountable;
-import org.opensearch.core.common.breaker.CircuitBreaker;
-import org.opensearch.core.common.breaker.NoopCircuitBreaker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,21 +13,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One node-wide cache of {@link SegmentCodes}, keyed by segment core and field, built on first use and dropped when the
- * segment core closes (after a merge, or when the shard closes). Its memory is charged to a circuit breaker the way
- * fielddata is, so a node refuses to build past its limit instead of running out of heap.
+ * One node-wide cache of the structures the searches derive from a segment's data: the packed codes
+ * ({@link SegmentCodes}) and multi-index hashing's substring tables. Keyed by segment core and structure, built on first
+ * use, dropped when the segment core closes (after a merge, or when the shard closes), and charged to the engine's
+ * {@link MemoryAccounting}.
  */
-public final class SegmentCodesCache {
-
-    /** Name of the circuit breaker that accounts for cached codes. */
-    public static final String BREAKER_NAME = "hash_code";
+public final class SegmentCache {
 
     private final Map<IndexReader.CacheKey, Map<String, Accountable>> cache = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
-    private volatile CircuitBreaker breaker = new NoopCircuitBreaker(BREAKER_NAME);
+    private volatile MemoryAccounting memory = MemoryAccounting.UNLIMITED;
 
-    public void setCircuitBreaker(CircuitBreaker breaker) {
-        this.breaker = Objects.requireNonNull(breaker);
+    public void setMemoryAccounting(MemoryAccounting memory) {
+        this.memory = Objects.requireNonNull(memory);
     }
 
     /** Reads one per-segment structure; null when the segment has nothing for it. */
@@ -43,15 +39,14 @@ public final class SegmentCodesCache {
      *
      * @return null when no document of the segment has the field
      */
-    public SegmentCodes get(LeafReaderContext context, String field, int bits) throws IOException {
+    public SegmentCodes codes(LeafReaderContext context, String field, int bits) throws IOException {
         long estimate = SegmentCodes.estimateBytes(context.reader().maxDoc(), bits);
         return get(context, "codes/" + bits + "/" + field, estimate, reader -> SegmentCodes.load(reader, field, bits));
     }
 
     /**
-     * Any structure derived from a segment's data (the packed codes, multi-index hashing's substring tables), built on
-     * first use, cached until the segment core closes, and charged to the breaker: {@code estimate} bytes before it is
-     * built, its real size once built.
+     * Any structure derived from a segment's data, built on first use, cached until the segment core closes, and
+     * charged: {@code estimate} bytes while it is built, its real size once built.
      *
      * @param key names the structure uniquely within a segment (field, kind and shape)
      * @return null when the loader finds nothing
@@ -61,8 +56,8 @@ public final class SegmentCodesCache {
         LeafReader reader = context.reader();
         IndexReader.CacheHelper helper = reader.getCoreCacheHelper();
         if (helper == null) {
-            // A reader that cannot tell when it closes cannot be cached (no such reader is on OpenSearch's search
-            // path); what it loads lives only as long as this search, like any per-query buffer.
+            // A reader that cannot tell when it closes cannot be cached (no such reader is on an engine's search path);
+            // what it loads lives only as long as this search, like any per-query buffer.
             return loader.load(reader);
         }
         Map<String, Accountable> perCore = cache.computeIfAbsent(helper.getKey(), k -> {
@@ -87,16 +82,17 @@ public final class SegmentCodesCache {
     }
 
     private <T extends Accountable> T load(LeafReader reader, String key, long estimate, Loader<T> loader) throws IOException {
-        breaker.addEstimateBytesAndMaybeBreak(estimate, "hash_code [" + key + "]");
+        String label = "hash_code [" + key + "]";
+        memory.reserve(estimate, label);
         T loaded;
         try {
             loaded = loader.load(reader);
         } finally {
-            breaker.addWithoutBreaking(-estimate);
+            memory.release(estimate);
         }
         if (loaded != null) {
             // charged for real only now that the size is known; over the limit, nothing is kept
-            breaker.addEstimateBytesAndMaybeBreak(loaded.ramBytesUsed(), "hash_code [" + key + "]");
+            memory.reserve(loaded.ramBytesUsed(), label);
             bytes.addAndGet(loaded.ramBytesUsed());
         }
         return loaded;
@@ -110,7 +106,7 @@ public final class SegmentCodesCache {
     }
 
     private void release(Accountable structure) {
-        breaker.addWithoutBreaking(-structure.ramBytesUsed());
+        memory.release(structure.ramBytesUsed());
         bytes.addAndGet(-structure.ramBytesUsed());
     }
 
