@@ -1,7 +1,5 @@
 /**
- * The {@code image_hash} ingest processor: decodes an image from a document, runs the hash model on it and
- * writes the code into a {@code hash_code} field.
- *
- * <p>Filled by the ingest issue; the module exists now so that the build layout is fixed.
+ * The {@code image_hash} ingest processor's work, for any engine: batched encoding of documents' images with
+ * per-document failures. Each engine's processor is a thin adapter over {@link org.imagehash.ingest.ImageHasher}.
  */
 package org.imagehash.ingest;

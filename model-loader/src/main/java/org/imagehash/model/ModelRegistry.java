@@ -5,15 +5,9 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.core.common.bytes.BytesArray;
-import org.opensearch.secure_sm.AccessController;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -25,36 +19,42 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
- * The models a node can run: the default model bundled in the plugin ({@value #DEFAULT_ID}) and every folder
- * {@code <config>/image_hash/models/<id>/} holding {@code model.onnx} and {@code model.json}. A model loads on first
- * use, once per node; one ONNX Runtime environment serves them all.
+ * The models a node can run, found through its {@link ModelSource}s in order (the bundled default model
+ * {@value #DEFAULT_ID} first, then the config folder, and later the cluster's model index). A model loads on first use,
+ * once per node, and stays until it is {@link #evict evicted}; one ONNX Runtime environment serves them all.
  */
-public final class ModelRegistry implements Closeable {
+public class ModelRegistry implements Closeable {
 
     public static final String DEFAULT_ID = "default";
-    private static final String BUNDLED = "/org/imagehash/model/default/";
     private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Logger logger = LogManager.getLogger(ModelRegistry.class);
 
     /** How models run on this node. */
     public record Settings(InferenceDevice device, int gpuId, int maxConcurrency, int intraOpThreads, ImageLimits limits) {}
 
-    private final Path modelsDir; // null: only the bundled model; otherwise it may not exist yet
+    private final List<ModelSource> sources;
     private final Settings settings;
+    private final PrivilegedAccess privileged;
     private final Semaphore permits;
     private final Map<String, HashModel> loaded = new ConcurrentHashMap<>();
 
-    public ModelRegistry(Path modelsDir, Settings settings) {
-        this.modelsDir = modelsDir == null ? null : modelsDir.toAbsolutePath().normalize();
+    public ModelRegistry(List<ModelSource> sources, Settings settings, PrivilegedAccess privileged) {
+        this.sources = List.copyOf(sources);
         this.settings = settings;
+        this.privileged = privileged;
         this.permits = new Semaphore(settings.maxConcurrency(), true);
     }
 
-    public Path modelsDir() {
-        return modelsDir;
+    /** The bundled model and, when {@code modelsDir} is not null, the models of that folder; no engine privileges. */
+    public ModelRegistry(Path modelsDir, Settings settings) {
+        this(sources(modelsDir, PrivilegedAccess.DIRECT), settings, PrivilegedAccess.DIRECT);
+    }
+
+    /** The usual sources of a node: the bundled model, then the config folder (null: none). */
+    public static List<ModelSource> sources(Path modelsDir, PrivilegedAccess privileged) {
+        return modelsDir == null ? List.of(new BundledModels()) : List.of(new BundledModels(), new ConfigFolderModels(modelsDir, privileged));
     }
 
     public Settings settings() {
@@ -67,12 +67,11 @@ public final class ModelRegistry implements Closeable {
     /** Every model this node can run, the bundled one first. Manifests are read, models are not loaded. */
     public List<ModelInfo> list() throws IOException {
         List<ModelInfo> models = new ArrayList<>();
-        models.add(info(DEFAULT_ID));
-        for (String id : configModelIds()) {
+        for (String id : knownIds()) {
             try {
                 models.add(info(id));
             } catch (IllegalArgumentException e) {
-                logger.warn("skipping model folder [{}]: {}", id, e.getMessage());
+                logger.warn("skipping model [{}]: {}", id, e.getMessage());
             }
         }
         return models;
@@ -80,30 +79,64 @@ public final class ModelRegistry implements Closeable {
 
     /** One model's description, without loading it. */
     public ModelInfo info(String id) throws IOException {
+        checkId(id);
         HashModel model = loaded.get(id);
-        ModelManifest manifest = model != null ? model.manifest() : readManifest(id);
-        return new ModelInfo(id, id.equals(DEFAULT_ID) ? "bundled" : modelDir(id).toString(), manifest, model != null, model != null ? model.device() : null);
+        ModelSource.ModelFiles files = find(id);
+        ModelManifest manifest = model != null ? model.manifest() : manifest(id, files);
+        return new ModelInfo(id, files.location(), manifest, model != null, model != null ? model.device() : null);
     }
 
-    private List<String> configModelIds() throws IOException {
-        return AccessController.doPrivilegedChecked(() -> {
-            if (modelsDir == null || Files.isDirectory(modelsDir) == false) {
-                return List.<String>of();
+    /** Whether {@code id} is a well-formed model id (a folder name, never a path). */
+    public static boolean isValidId(String id) {
+        return id != null && VALID_ID.matcher(id).matches() && id.contains("..") == false;
+    }
+
+    private static void checkId(String id) {
+        if (isValidId(id) == false) {
+            throw new IllegalArgumentException(
+                "invalid model id [" + id + "]: use letters, digits, '.', '_' and '-' (a folder name under config/image_hash/models/)"
+            );
+        }
+    }
+
+    /** The first source's files for {@code id}. */
+    private ModelSource.ModelFiles find(String id) throws IOException {
+        for (ModelSource source : sources) {
+            ModelSource.ModelFiles files = source.find(id);
+            if (files != null) {
+                return files;
             }
-            try (Stream<Path> entries = Files.list(modelsDir)) {
-                return entries.filter(p -> Files.isRegularFile(p.resolve("model.json")))
-                    .map(p -> p.getFileName().toString())
-                    .filter(id -> VALID_ID.matcher(id).matches() && id.equals(DEFAULT_ID) == false)
-                    .sorted()
-                    .collect(Collectors.toList());
+        }
+        throw new UnknownModelException("no model [" + id + "]; models: " + knownIds());
+    }
+
+    private List<String> knownIds() throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (ModelSource source : sources) {
+            for (String id : source.ids()) {
+                if (ids.contains(id) == false) {
+                    ids.add(id);
+                }
             }
-        });
+        }
+        return ids;
+    }
+
+    private static ModelManifest manifest(String id, ModelSource.ModelFiles files) {
+        Map<String, Object> map;
+        try {
+            map = ManifestJson.parse(files.manifestJson());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model.json of model [" + id + "] is not valid JSON: " + e.getMessage(), e);
+        }
+        return ModelManifest.parse(map, "model [" + id + "]");
     }
 
     /**
      * The model with this id, loading it on first call.
      *
-     * @throws IllegalArgumentException for an id that is malformed, escapes the models folder, or names no model
+     * @throws IllegalArgumentException for an id that is malformed or escapes its source's folder
+     * @throws UnknownModelException when no source holds the model
      * @throws IllegalStateException when the model cannot be loaded (bad ONNX file, CUDA asked for and unusable)
      */
     public HashModel get(String id) {
@@ -115,75 +148,20 @@ public final class ModelRegistry implements Closeable {
         return loaded.computeIfAbsent(id, this::load);
     }
 
-    private static void checkId(String id) {
-        if (id == null || VALID_ID.matcher(id).matches() == false || id.contains("..")) {
-            throw new IllegalArgumentException(
-                "invalid model id [" + id + "]: use letters, digits, '.', '_' and '-' (a folder name under config/image_hash/models/)"
-            );
-        }
-    }
-
-    /** The folder of a configured model, checked to stay inside the models folder. */
-    private Path modelDir(String id) {
-        checkId(id);
-        if (modelsDir == null) {
-            throw new UnknownModelException("no model [" + id + "]: this node has only the bundled model [" + DEFAULT_ID + "]");
-        }
-        Path dir = modelsDir.resolve(id).normalize();
-        if (dir.getParent() == null || dir.getParent().equals(modelsDir) == false) {
-            throw new IllegalArgumentException("invalid model id [" + id + "]");
-        }
-        return dir;
-    }
-
-    private ModelManifest readManifest(String id) throws IOException {
-        byte[] json = readFile(id, "model.json");
-        Map<String, Object> map;
-        try {
-            map = XContentHelper.convertToMap(JsonXContent.jsonXContent, new BytesArray(json).streamInput(), false);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("model.json of model [" + id + "] is not valid JSON: " + e.getMessage(), e);
-        }
-        return ModelManifest.parse(map, "model [" + id + "]");
-    }
-
-    private byte[] readFile(String id, String name) throws IOException {
-        if (id.equals(DEFAULT_ID)) {
-            try (InputStream in = ModelRegistry.class.getResourceAsStream(BUNDLED + name)) {
-                if (in == null) {
-                    throw new IllegalStateException("the bundled default model has no " + name + " (a broken build)");
-                }
-                return in.readAllBytes();
-            }
-        }
-        Path file = modelDir(id).resolve(name);
-        return AccessController.doPrivilegedChecked(() -> {
-            if (Files.isRegularFile(file) == false) {
-                throw new UnknownModelException("no model [" + id + "]: " + file + " does not exist; models: " + knownIds());
-            }
-            Path real = file.toRealPath();
-            if (real.startsWith(modelsDir.toRealPath()) == false) {
-                throw new IllegalArgumentException("model [" + id + "] resolves outside the models folder: " + real);
-            }
-            return Files.readAllBytes(real);
-        });
-    }
-
-    private String knownIds() {
-        try {
-            List<String> ids = new ArrayList<>(List.of(DEFAULT_ID));
-            ids.addAll(configModelIds());
-            return ids.toString();
-        } catch (IOException e) {
-            return "[" + DEFAULT_ID + "]";
+    /** Drops a loaded model (its files changed or went away); the next use loads it again. */
+    public void evict(String id) {
+        HashModel model = loaded.remove(id);
+        if (model != null) {
+            close(model);
         }
     }
 
     private HashModel load(String id) {
         try {
-            ModelManifest manifest = readManifest(id);
-            byte[] onnx = readFile(id, "model.onnx");
-            return AccessController.doPrivilegedChecked(() -> open(id, manifest, onnx));
+            ModelSource.ModelFiles files = find(id);
+            ModelManifest manifest = manifest(id, files);
+            byte[] onnx = files.graph().read();
+            return privileged.run(() -> open(id, manifest, onnx));
         } catch (UnknownModelException e) {
             throw e;
         } catch (IOException | OrtException | IllegalArgumentException e) { // a bad manifest is the node's problem, not the caller's
@@ -248,15 +226,17 @@ public final class ModelRegistry implements Closeable {
         return new TreeMap<>(loaded).keySet();
     }
 
+    private static void close(HashModel model) {
+        try {
+            model.close();
+        } catch (OrtException e) {
+            logger.warn("closing model [{}] failed", model.manifest().id(), e);
+        }
+    }
+
     @Override
     public void close() throws IOException {
-        for (HashModel model : loaded.values()) {
-            try {
-                model.close();
-            } catch (OrtException e) {
-                logger.warn("closing model [{}] failed", model.manifest().id(), e);
-            }
-        }
+        loaded.values().forEach(ModelRegistry::close);
         loaded.clear();
     }
 }

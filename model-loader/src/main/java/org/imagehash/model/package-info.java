@@ -1,7 +1,6 @@
 /**
- * Loading hash models into a node: model folders ({@code model.onnx} + {@code model.json} manifest),
- * the bundled default model, and the ONNX Runtime sessions that run them (CPU by default, CUDA when present).
- *
- * <p>Filled by the model-loading issue; the module exists now so that the build layout is fixed.
+ * Loading hash models into a node, for any engine: model sources (the bundled default model, the config folder), the
+ * {@code model.json} manifest, image decoding and Pillow-exact preprocessing, and the ONNX Runtime sessions that run
+ * the models (CPU by default, CUDA when present). Engines supply privileged access; nothing here imports an engine.
  */
 package org.imagehash.model;

@@ -1,21 +1,31 @@
 package org.imagehash.opensearch;
 
-import org.imagehash.ingest.ImageHashProcessor;
 import org.imagehash.model.ModelRegistry;
-import org.imagehash.opensearch.rest.RestEncodeAction;
-import org.imagehash.opensearch.rest.RestListModelsAction;
-import org.imagehash.search.index.SegmentCodesCache;
+import org.imagehash.model.PrivilegedAccess;
+import org.imagehash.opensearch.action.EncodeImageAction;
+import org.imagehash.opensearch.action.ListModelsAction;
+import org.imagehash.opensearch.ingest.ImageHashProcessor;
 import org.imagehash.opensearch.mapper.HashCodeFieldMapper;
 import org.imagehash.opensearch.query.HammingQueryBuilder;
+import org.imagehash.opensearch.rest.RestModelsHandler;
+import org.imagehash.search.index.MemoryAccounting;
+import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.query.ImageEncoder;
+import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.breaker.CircuitBreaker;
+import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.env.Environment;
+import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.mapper.Mapper;
 import org.opensearch.indices.breaker.BreakerSettings;
 import org.opensearch.ingest.Processor;
@@ -25,22 +35,41 @@ import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
+import org.opensearch.script.ScriptService;
+import org.opensearch.secure_sm.AccessController;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
+import org.opensearch.watcher.ResourceWatcherService;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Image similarity search with deep hash codes: the {@code hash_code} field, the {@code hamming} query (by code, by
- * image, or like a stored document), the {@code image_hash} ingest processor, and the models API.
+ * Image similarity search with deep hash codes in OpenSearch: the {@code hash_code} field, the {@code hamming} query
+ * (by code, by image, or like a stored document), the {@code image_hash} ingest processor, and the models API. A thin
+ * adapter: the search lives in the engine-neutral core, the models in the model loader.
  */
 public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugin, IngestPlugin, ActionPlugin, CircuitBreakerPlugin {
 
-    private final SegmentCodesCache segmentCodes = new SegmentCodesCache();
+    /** Name of the circuit breaker that accounts for the cached per-segment structures. */
+    public static final String BREAKER_NAME = "hash_code";
+
+    /** OpenSearch 3.x runs plugin code with its own permissions through its agent's AccessController. */
+    private static final PrivilegedAccess PRIVILEGED = new PrivilegedAccess() {
+        @Override
+        public <T, E extends Exception> T run(Action<T, E> action) throws E {
+            return AccessController.doPrivilegedChecked(action::run);
+        }
+    };
+
+    private final SegmentCache segmentCache = new SegmentCache();
     private final ModelRegistry models;
     private final ImageEncoder encoder;
 
@@ -50,13 +79,31 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
      */
     public ImageHashPlugin(Settings settings, Path configPath) {
         Path modelsDir = configPath == null ? null : configPath.resolve("image_hash").resolve("models");
-        this.models = new ModelRegistry(modelsDir, ImageHashSettings.models(settings));
+        this.models = new ModelRegistry(ModelRegistry.sources(modelsDir, PRIVILEGED), ImageHashSettings.models(settings), PRIVILEGED);
         this.encoder = (modelId, image) -> models.get(modelId).encode(image);
+    }
+
+    /** The model registry is a node component, so that the transport actions get it injected. */
+    @Override
+    public Collection<Object> createComponents(
+        Client client,
+        ClusterService clusterService,
+        ThreadPool threadPool,
+        ResourceWatcherService resourceWatcherService,
+        ScriptService scriptService,
+        NamedXContentRegistry xContentRegistry,
+        Environment environment,
+        NodeEnvironment nodeEnvironment,
+        NamedWriteableRegistry namedWriteableRegistry,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<RepositoriesService> repositoriesServiceSupplier
+    ) {
+        return List.of(models);
     }
 
     @Override
     public Map<String, Mapper.TypeParser> getMappers() {
-        return Map.of(HashCodeFieldMapper.CONTENT_TYPE, HashCodeFieldMapper.parser(segmentCodes));
+        return Map.of(HashCodeFieldMapper.CONTENT_TYPE, HashCodeFieldMapper.parser(segmentCache));
     }
 
     @Override
@@ -76,6 +123,14 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
     }
 
     @Override
+    public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
+        return List.of(
+            new ActionHandler<>(ListModelsAction.INSTANCE, ListModelsAction.Transport.class),
+            new ActionHandler<>(EncodeImageAction.INSTANCE, EncodeImageAction.Transport.class)
+        );
+    }
+
+    @Override
     public List<RestHandler> getRestHandlers(
         Settings settings,
         RestController restController,
@@ -85,7 +140,7 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestListModelsAction(models), new RestEncodeAction(models));
+        return List.of(new RestModelsHandler(ImageHashSettings.MAX_IMAGE_BYTES.get(settings).getBytes()));
     }
 
     @Override
@@ -95,17 +150,22 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
 
     @Override
     public BreakerSettings getCircuitBreaker(Settings settings) {
-        return new BreakerSettings(SegmentCodesCache.BREAKER_NAME, ImageHashSettings.BREAKER_LIMIT.get(settings).getBytes(), 1.0);
+        return new BreakerSettings(BREAKER_NAME, ImageHashSettings.BREAKER_LIMIT.get(settings).getBytes(), 1.0);
     }
 
     @Override
-    public void setCircuitBreaker(CircuitBreaker circuitBreaker) {
-        segmentCodes.setCircuitBreaker(circuitBreaker);
-    }
+    public void setCircuitBreaker(CircuitBreaker breaker) {
+        segmentCache.setMemoryAccounting(new MemoryAccounting() {
+            @Override
+            public void reserve(long bytes, String label) {
+                breaker.addEstimateBytesAndMaybeBreak(bytes, label);
+            }
 
-    /** The node's cache of packed codes (for tests and stats). */
-    public SegmentCodesCache segmentCodes() {
-        return segmentCodes;
+            @Override
+            public void release(long bytes) {
+                breaker.addWithoutBreaking(-bytes);
+            }
+        });
     }
 
     /** Encodes images with this node's models: for query builders made in Java rather than parsed from JSON. */

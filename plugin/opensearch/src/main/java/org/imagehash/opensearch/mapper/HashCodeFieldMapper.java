@@ -2,11 +2,11 @@ package org.imagehash.opensearch.mapper;
 
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.util.BytesRef;
-import org.imagehash.search.HashCodeValues;
 import org.imagehash.search.HashCodes;
-import org.imagehash.search.index.SegmentCodesCache;
+import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.mih.SubstringLayout;
 import org.imagehash.search.mih.SubstringsOption;
+import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.FieldMapper;
 import org.opensearch.index.mapper.MapperParsingException;
@@ -54,14 +54,22 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
             () -> SubstringsOption.DISABLED,
             (name, context, value) -> parseSubstrings(name, value),
             m -> toType(m).substrings
-        ).setSerializer((builder, name, value) -> value.toXContent(builder, name), SubstringsOption::toString);
+        ).setSerializer(Builder::writeSubstrings, SubstringsOption::toString);
 
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
-        private final SegmentCodesCache cache;
+        private final SegmentCache cache;
 
-        public Builder(String name, SegmentCodesCache cache) {
+        public Builder(String name, SegmentCache cache) {
             super(name);
             this.cache = cache;
+        }
+
+        private static void writeSubstrings(XContentBuilder builder, String name, SubstringsOption value) throws IOException {
+            builder.startObject(name).field("enabled", value.enabled());
+            if (value.count() != null) {
+                builder.field("count", value.count());
+            }
+            builder.endObject();
         }
 
         private static Integer parseBits(String field, Object value) {
@@ -116,13 +124,13 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
     }
 
     /** Parses {@code "type": "hash_code"} mappings; every field shares the node's cache of segment codes. */
-    public static TypeParser parser(SegmentCodesCache cache) {
+    public static TypeParser parser(SegmentCache cache) {
         return new TypeParser((name, context) -> new Builder(name, cache));
     }
 
     private final int bits;
     private final SubstringsOption substrings;
-    private final SegmentCodesCache cache;
+    private final SegmentCache cache;
 
     private HashCodeFieldMapper(String simpleName, HashCodeFieldType fieldType, MultiFields multiFields, CopyTo copyTo, Builder builder) {
         super(simpleName, fieldType, multiFields, copyTo);
@@ -148,7 +156,7 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
         if (parser.currentToken() == XContentParser.Token.VALUE_NULL) {
             return;
         }
-        byte[] code = fieldType().parseCode(HashCodeValues.read(parser));
+        byte[] code = fieldType().parseCode(XContentValues.read(parser));
         if (context.doc().getByKey(name()) != null) {
             throw new IllegalArgumentException("field [" + name() + "] of type [" + CONTENT_TYPE + "] holds one code per document, got several");
         }

@@ -5,13 +5,11 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.util.BytesRef;
 import org.imagehash.search.HashCodeValues;
 import org.imagehash.search.HashCodes;
-import org.imagehash.search.index.SegmentCodesCache;
+import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.mih.ProbeCost;
 import org.imagehash.search.mih.SubstringLayout;
 import org.imagehash.search.query.HammingQuery;
 import org.imagehash.search.query.HammingTopKQuery;
-import org.imagehash.search.query.MihHammingQuery;
-import org.imagehash.search.query.MihTopKQuery;
 import org.opensearch.index.fielddata.IndexFieldData;
 import org.opensearch.index.mapper.ArraySourceValueFetcher;
 import org.opensearch.index.mapper.MappedFieldType;
@@ -31,14 +29,10 @@ import java.util.function.Supplier;
 public final class HashCodeFieldType extends MappedFieldType {
 
     private final int bits;
-    private final SegmentCodesCache cache;
+    private final SegmentCache cache;
     private final SubstringLayout substrings; // null unless the substrings are indexed (multi-index hashing)
 
-    public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCodesCache cache) {
-        this(name, bits, meta, cache, null);
-    }
-
-    public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCodesCache cache, SubstringLayout substrings) {
+    public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCache cache, SubstringLayout substrings) {
         super(name, false, false, true, TextSearchInfo.NONE, meta);
         this.bits = bits;
         this.cache = cache;
@@ -64,28 +58,27 @@ public final class HashCodeFieldType extends MappedFieldType {
         return HashCodeValues.parse(value, bits, "field [" + name() + "] of type [" + typeName() + "]");
     }
 
-    /** Every document within {@code maxDistance} of {@code code}; every document with a code if {@code maxDistance} is null. */
+    /**
+     * Every document within {@code maxDistance} of {@code code}; every document with a code if {@code maxDistance} is
+     * null. Probed by multi-index hashing where the field's substrings are indexed and the planner expects it to pay.
+     */
     public Query hammingQuery(byte[] code, Integer maxDistance) {
         checkLength(code);
-        if (substrings != null) {
-            return new MihHammingQuery(name(), code, maxDistance == null ? bits : maxDistance, cache, substrings, ProbeCost.Mode.AUTO);
-        }
-        return new HammingQuery(name(), code, maxDistance == null ? bits : maxDistance, cache);
+        return new HammingQuery(name(), code, maxDistance == null ? bits : maxDistance, cache, substrings, ProbeCost.Mode.AUTO);
     }
 
     /** The {@code k} nearest documents among those matching {@code filter} (null for all), within {@code maxDistance}. */
     public Query hammingTopK(byte[] code, int k, Integer maxDistance, Query filter) {
         checkLength(code);
-        if (substrings != null) {
-            return new MihTopKQuery(name(), code, k, maxDistance == null ? bits : maxDistance, filter, cache, substrings, ProbeCost.Mode.AUTO);
-        }
-        return new HammingTopKQuery(name(), code, k, maxDistance == null ? bits : maxDistance, filter, cache);
+        return new HammingTopKQuery(name(), code, k, maxDistance == null ? bits : maxDistance, filter, cache, substrings, ProbeCost.Mode.AUTO);
     }
 
+    /** The one check that a query code fits the field. */
     private void checkLength(byte[] code) {
         if (code.length * 8 != bits) {
             throw new IllegalArgumentException(
-                "the query code has " + code.length * 8 + " bits but field [" + name() + "] has [bits: " + bits + "]"
+                "the query code has " + code.length * 8 + " bits (" + code.length * 2 + " hex digits) but field [" + name() + "] has [bits: "
+                    + bits + "]"
             );
         }
     }

@@ -8,8 +8,6 @@ import org.imagehash.search.HashCodes;
 import org.imagehash.search.mih.SubstringLayout;
 import org.imagehash.search.query.HammingQuery;
 import org.imagehash.search.query.HammingTopKQuery;
-import org.imagehash.search.query.MihHammingQuery;
-import org.imagehash.search.query.MihTopKQuery;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.core.common.Strings;
@@ -80,10 +78,11 @@ public class HashCodeSubstringsMapperTests extends MapperServiceTestCase {
             fieldMapping(b -> b.field("type", "hash_code").field("bits", 64).startObject("substrings").field("enabled", true).endObject())
         );
         HashCodeFieldType type = fieldType(service);
-        assertTrue(type.hammingQuery(new byte[8], 3) instanceof MihHammingQuery);
-        assertTrue(type.hammingTopK(new byte[8], 3, null, null) instanceof MihTopKQuery);
+        // the queries carry the field's layout, so their segments can be probed (64 bits: 4 substrings by default)
+        assertThat(type.hammingQuery(new byte[8], 3).toString(), containsString("substrings:4"));
+        assertThat(type.hammingTopK(new byte[8], 3, null, null).toString(), containsString("substrings:4"));
         ConstantScoreQuery term = (ConstantScoreQuery) type.termQuery(HashCodes.toHex(new byte[8]), null);
-        assertTrue(term.getQuery() instanceof MihHammingQuery);
+        assertThat(term.getQuery().toString(), containsString("max_distance:0 substrings:4"));
     }
 
     public void testBadOptions() {

@@ -6,6 +6,8 @@ import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
 import org.imagehash.opensearch.ImageHashPlugin;
 import org.imagehash.search.HashCodes;
+import org.imagehash.search.query.HammingQuery;
+import org.imagehash.search.query.HammingTopKQuery;
 import org.opensearch.action.admin.indices.mapping.put.PutMappingRequest;
 import org.opensearch.common.compress.CompressedXContent;
 import org.opensearch.core.common.ParsingException;

@@ -1,4 +1,4 @@
-package org.imagehash.ingest;
+package org.imagehash.opensearch.ingest;
 
 import org.imagehash.model.ImageLimits;
 import org.imagehash.model.InferenceDevice;
