@@ -1,14 +1,21 @@
-import org.imagehash.model.HashModel;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import org.imagehash.model.BundledModels;
 import org.imagehash.model.ImageLimits;
-import org.imagehash.model.ImagePreprocessorProbe;
+import org.imagehash.model.ImagePreprocessor;
 import org.imagehash.model.InferenceDevice;
+import org.imagehash.model.ModelManifest;
 import org.imagehash.model.ModelRegistry;
 
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -27,9 +34,15 @@ public class RawOrtBench {
             }
         }
         ModelRegistry registry = new ModelRegistry(null, new ModelRegistry.Settings(InferenceDevice.CPU, 0, 1, 1, ImageLimits.DEFAULT));
-        HashModel model = registry.get(ModelRegistry.DEFAULT_ID);
-        ImagePreprocessorProbe probe = new ImagePreprocessorProbe(model.manifest());
+        ModelManifest manifest = registry.info(ModelRegistry.DEFAULT_ID).manifest();
+        ImagePreprocessor probe = new ImagePreprocessor(manifest, ImageLimits.DEFAULT);
         int size = probe.inputSize();
+        // the raw side: the same graph in a session of its own, with the node's options (1 intra-op thread)
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(1);
+        options.setInterOpNumThreads(1);
+        OrtSession session = environment.createSession(new BundledModels().find(ModelRegistry.DEFAULT_ID).graph().read(), options);
 
         // decode + preprocess cost, after a warm-up pass
         float[] all = new float[images.size() * size];
@@ -54,11 +67,20 @@ public class RawOrtBench {
             for (int from = 0; from < images.size(); from += batch) {
                 int n = Math.min(batch, images.size() - from);
                 float[] input = java.util.Arrays.copyOfRange(all, from * size, (from + n) * size);
-                probe.run(model, input, n);
+                long[] shape = { n, manifest.channels(), manifest.height(), manifest.width() };
+                try (
+                    OnnxTensor tensor = OnnxTensor.createTensor(environment, FloatBuffer.wrap(input), shape);
+                    OrtSession.Result result = session.run(Map.of(manifest.inputName(), tensor), Set.of(manifest.outputName()))
+                ) {
+                    if (((float[][]) result.get(0).getValue()).length != n) {
+                        throw new IllegalStateException("unexpected output");
+                    }
+                }
             }
             System.out.printf(Locale.ROOT, "%.1f%n", images.size() / ((System.nanoTime() - start) / 1e9));
             System.out.flush();
         }
+        session.close();
         registry.close();
     }
 }

@@ -8,7 +8,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/docs/bench/results/jmh-scan.json}
 shift || true
 source "$ROOT/scripts/java-env.sh"
-JAR=$ROOT/plugin/target/opensearch-image-hash-0.1.0.jar
+JAR=$ROOT/plugin/core/target/image-hash-core-0.1.0.jar
 if [ ! -f "$JAR" ]; then
     (cd "$ROOT" && mvn -B -q package -DskipTests)
 fi

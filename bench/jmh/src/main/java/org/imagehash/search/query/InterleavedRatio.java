@@ -39,8 +39,8 @@ public final class InterleavedRatio {
         b.setup();
         String[] names = {"scan", "scanOriginal", "plainLoop", "seqReadVector"};
         LongSupplier[] kernels = {
-            () -> ((TopKSelector.Result) b.scan()).docs()[0],
-            () -> ((TopKSelector.Result) b.scanOriginal()).docs()[0],
+            () -> ((FoundDocs) b.scan()).docs()[0],
+            () -> ((FoundDocs) b.scanOriginal()).docs()[0],
             b::plainLoop,
             b::seqReadVector };
         // warm-up: let the JIT compile every kernel

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * The per-segment scan of the {@code hamming} query's top k beside the limits on the same machine, on the same array:
  *
  * <ul>
- *   <li>{@code scan}: the plugin's own {@link HammingTopKQuery#scanAll} with a {@link TopKSelector} for k = 10, exactly
+ *   <li>{@code scan}: the plugin's own {@link SegmentScan#topK} with a {@link TopKSelector} for k = 10, exactly
  *       as a search runs it on one segment (no deletions, every document has a code);</li>
  *   <li>{@code plainLoop}: XOR + popcount summed over the same {@code long[]}, nothing else (the loop the scan cannot
  *       beat: it does the same arithmetic, with no top-k selection);</li>
@@ -114,7 +114,7 @@ public class ScanBenchmark {
     @Benchmark
     public Object scan() {
         TopKSelector selector = new TopKSelector(10, bits);
-        HammingTopKQuery.scanAll(codes, nextQuery(), null, 0, selector);
+        SegmentScan.topK(codes, nextQuery(), null, 0, selector);
         return selector.result();
     }
 

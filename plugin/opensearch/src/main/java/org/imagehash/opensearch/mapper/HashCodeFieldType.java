@@ -77,8 +77,7 @@ public final class HashCodeFieldType extends MappedFieldType {
     private void checkLength(byte[] code) {
         if (code.length * 8 != bits) {
             throw new IllegalArgumentException(
-                "the query code has " + code.length * 8 + " bits (" + code.length * 2 + " hex digits) but field [" + name() + "] has [bits: "
-                    + bits + "]"
+                "[code] has " + code.length * 8 + " bits (" + code.length * 2 + " hex digits) but field [" + name() + "] has [bits: " + bits + "]"
             );
         }
     }

@@ -239,7 +239,7 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
             }
             return new BooleanQuery.Builder().add(hamming, BooleanClause.Occur.MUST).add(filterQuery, BooleanClause.Occur.FILTER).build();
         } catch (IllegalArgumentException e) { // the code does not fit the field
-            throw new QueryShardException(context, "[" + NAME + "] [code]: " + e.getMessage(), e);
+            throw new QueryShardException(context, "[" + NAME + "] " + e.getMessage(), e);
         }
     }
 

@@ -1,0 +1,115 @@
+package org.imagehash.ingest;
+
+import org.imagehash.model.ImageLimits;
+import org.imagehash.model.InferenceDevice;
+import org.imagehash.model.ModelRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The engine-neutral processor work on plain map documents: codes written, options honoured, bad documents fail alone. */
+class ImageHasherTests {
+
+    private static ModelRegistry models;
+    private static String sandal;
+    private static String sandalCode;
+
+    /** A document as a flat map, recording why it failed. */
+    private static final class MapDocument implements ImageHasher.Document {
+        final Map<String, Object> source = new HashMap<>();
+        Exception failure;
+
+        MapDocument(Map<String, Object> fields) {
+            source.putAll(fields);
+        }
+
+        @Override
+        public Object get(String path) {
+            return source.get(path);
+        }
+
+        @Override
+        public void set(String path, Object value) {
+            source.put(path, value);
+        }
+
+        @Override
+        public void remove(String path) {
+            source.remove(path);
+        }
+
+        @Override
+        public void fail(Exception reason) {
+            failure = reason;
+        }
+    }
+
+    @BeforeAll
+    static void loadModel() throws IOException {
+        models = new ModelRegistry(null, new ModelRegistry.Settings(InferenceDevice.CPU, 0, 2, 1, ImageLimits.DEFAULT));
+        try (InputStream in = ImageHasherTests.class.getResourceAsStream("/images/grey_28x28_native.png")) {
+            byte[] png = in.readAllBytes();
+            sandal = Base64.getEncoder().encodeToString(png);
+            sandalCode = HexFormat.of().formatHex(models.get(ModelRegistry.DEFAULT_ID).encode(png));
+        }
+    }
+
+    @AfterAll
+    static void closeModels() throws IOException {
+        models.close();
+    }
+
+    private static ImageHasher hasher(boolean ignoreMissing, boolean removeSource) {
+        return new ImageHasher(models, ModelRegistry.DEFAULT_ID, "image", "code", ignoreMissing, removeSource);
+    }
+
+    @Test
+    void aBatchWithBadDocumentsEncodesTheRestAndNamesTheField() {
+        List<MapDocument> docs = new ArrayList<>();
+        docs.add(new MapDocument(Map.of("image", sandal)));
+        docs.add(new MapDocument(Map.of("image", "not base64 !")));
+        docs.add(new MapDocument(Map.of("image", Base64.getEncoder().encodeToString("no image".getBytes()))));
+        docs.add(new MapDocument(Map.of("image", 42)));
+        docs.add(new MapDocument(Map.of("other", "x")));
+        docs.add(new MapDocument(Map.of("image", sandal)));
+        hasher(false, false).encode(docs);
+
+        for (int i : new int[] { 0, 5 }) {
+            assertNull(docs.get(i).failure);
+            assertEquals(sandalCode, docs.get(i).source.get("code"));
+            assertEquals(sandal, docs.get(i).source.get("image"));
+        }
+        for (int i = 1; i <= 4; i++) {
+            MapDocument doc = docs.get(i);
+            assertTrue(doc.failure instanceof IllegalArgumentException, "document " + i);
+            assertTrue(doc.failure.getMessage().startsWith("[image_hash] field [image]"), doc.failure.getMessage());
+            assertFalse(doc.source.containsKey("code"));
+        }
+        assertTrue(docs.get(4).failure.getMessage().contains("ignore_missing"));
+    }
+
+    @Test
+    void missingImagesAreSkippedWhenAllowedAndTheSourceCanBeDropped() {
+        MapDocument missing = new MapDocument(Map.of("other", "x"));
+        MapDocument image = new MapDocument(Map.of("image", sandal));
+        hasher(true, true).encode(List.of(missing, image));
+        assertNull(missing.failure);
+        assertFalse(missing.source.containsKey("code"));
+        assertEquals(sandalCode, image.source.get("code"));
+        assertFalse(image.source.containsKey("image"));
+    }
+}
