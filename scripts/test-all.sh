@@ -12,4 +12,4 @@ bash scripts/test-python.sh
 
 trap 'bash scripts/opensearch-node.sh stop 2>/dev/null' EXIT
 bash scripts/opensearch-node.sh start
-OS_URL=$(bash scripts/opensearch-node.sh url) /usr/bin/python3 -m pytest -q plugin/src/test/realnode
+OS_URL=$(bash scripts/opensearch-node.sh url) /usr/bin/python3 -m pytest -q plugin/src/test/realnode plugin/opensearch/src/test/realnode
