@@ -9,7 +9,7 @@
 #
 # Environment: OS_PORT (HTTP port, default 9250), OS_NODE_DIR (default /tmp/opensearch-image-hash-node),
 # OS_USER (default opensearch-ih), OS_HEAP (default 1g), OS_SETTINGS (extra node settings, e.g.
-# "-Eimage_hash.inference.device=cpu").
+# "-Eimage_hash.inference.device=cpu"). The node's path.repo (for `fs` snapshot repositories) is $OS_NODE_DIR/snapshots.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,8 +66,8 @@ start() {
     id -u "$RUN_USER" >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin "$RUN_USER"
 
     local dist; dist=$(fetch "org.opensearch.distribution.integ-test-zip:opensearch:$OS_VERSION:zip" "opensearch-$OS_VERSION.zip")
-    rm -rf "$HOME_DIR" "$NODE_DIR/data" "$NODE_DIR/logs"
-    mkdir -p "$NODE_DIR/data" "$NODE_DIR/logs"
+    rm -rf "$HOME_DIR" "$NODE_DIR/data" "$NODE_DIR/logs" "$NODE_DIR/snapshots"
+    mkdir -p "$NODE_DIR/data" "$NODE_DIR/logs" "$NODE_DIR/snapshots"
     (cd "$NODE_DIR" && unzip -q "$dist")
     # the plugin must be readable by the node's user: copy it next to the node
     cp "$plugin" "$NODE_DIR/dist/opensearch-image-hash.zip"
@@ -89,6 +89,7 @@ launch() { # starts the installed node on its data folder and waits until it ans
     log "starting node on port $PORT"
     setsid "${AS_USER[@]}" "$HOME_DIR/bin/opensearch" -Ediscovery.type=single-node -Ecluster.name=image-hash \
         -Ehttp.port="$PORT" -Etransport.port=$((PORT + 100)) -Epath.data="$NODE_DIR/data" -Epath.logs="$NODE_DIR/logs" \
+        -Epath.repo="$NODE_DIR/snapshots" \
         -Ecluster.routing.allocation.disk.threshold_enabled=false ${OS_SETTINGS:-} \
         >"$NODE_DIR/logs/stdout.log" 2>&1 &
     echo $! >"$NODE_DIR/pid"
