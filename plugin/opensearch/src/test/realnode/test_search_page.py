@@ -1,0 +1,125 @@
+"""The search-by-image page (python3 -m imagehash_demo.serve) in a real browser against a real node: headless Debian
+Chromium, driven over its DevTools protocol by browser/search_page.mjs (playwright-core, no browser download).
+
+Indexes Fashion-MNIST images with the demo's own code (so also its stored thumbnails), uploads a query image in the
+page, waits for the grid, and checks that the hits equal a direct REST `hamming` query by image; then "more like
+this" (a click) against a direct `like` query, and the page's messages for a non-image, an undecodable image, a
+field the index lacks and a cluster that is down. Screenshots go to docs/ (SEARCH_PAGE_SHOTS=DIR elsewhere).
+
+Needs OS_URL, chromium, node and browser/node_modules (scripts/install-browser-deps.sh), and the Debian package
+dataset-fashion-mnist; skips with the reason otherwise.
+"""
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "src"))
+from imagehash_demo import search_eval, serve  # noqa: E402
+from imagehash_demo.client import OpenSearch  # noqa: E402
+
+URL = os.environ.get("OS_URL")
+BROWSER_DIR = os.path.join(HERE, "browser")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+INDEX = "search-page-test"
+K = 12
+
+
+def missing():
+    if URL is None:
+        return "OS_URL is not set: no real node to test against"
+    if not os.path.exists(CHROMIUM):
+        return f"no {CHROMIUM} (scripts/install-browser-deps.sh installs Debian's chromium)"
+    if shutil.which("node") is None:
+        return "no node (scripts/install-browser-deps.sh)"
+    if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
+        return "no browser/node_modules/playwright-core (scripts/install-browser-deps.sh runs npm ci)"
+    if not os.path.isdir(FASHION_MNIST):
+        return f"no {FASHION_MNIST} (Debian package dataset-fashion-mnist)"
+    return None
+
+
+pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
+
+
+def page_server(url):
+    args = serve.parse_args(["--url", url, "--index", INDEX, "--port", "0"])
+    server = serve.make_server(args, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def indexed():
+    from imagehash_demo import image_source
+
+    client = OpenSearch(URL)
+    images, _ = image_source.fashion_mnist(400, 10)
+    search_eval.create_index(client, INDEX, 64)
+    rate, failures = search_eval.index_images(client, INDEX, images, progress=False)
+    assert failures == {}
+    yield client, images
+    client.delete(f"/{INDEX}")
+
+
+def direct(client, hamming):
+    hits = client.search(INDEX, {"size": K, "_source": False, "query": {"hamming": {"field": "code", "k": K, **hamming}}})
+    return [{"id": h["_id"], "distance": round(1 / h["_score"]) - 1} for h in hits["hits"]["hits"]]
+
+
+def test_search_page_in_chromium(indexed, tmp_path):
+    client, images = indexed
+    query_id = images.query_ids[3]  # a query image, not in the index
+    query_png = tmp_path / "query.png"
+    query_png.write_bytes(images.load(query_id))
+    not_image = tmp_path / "notes.txt"
+    not_image.write_text("not an image")
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    shots = os.environ.get("SEARCH_PAGE_SHOTS", os.path.join(ROOT, "docs"))
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    server, page_url = page_server(URL)
+    dead_server, dead_url = page_server(f"http://127.0.0.1:{dead_port}")
+    try:
+        env = dict(os.environ, PAGE_URL=page_url, DEAD_PAGE_URL=dead_url, QUERY_IMAGE=str(query_png),
+                   NOT_IMAGE=str(not_image), BROKEN_IMAGE=str(broken), SHOTS=shots, CHROMIUM=CHROMIUM,
+                   SEARCH_K=str(K))
+        run = subprocess.run(["node", "search_page.mjs"], cwd=BROWSER_DIR, env=env, capture_output=True, text=True,
+                             timeout=300)
+    finally:
+        for s in (server, dead_server):
+            s.shutdown()
+            s.server_close()
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+
+    assert seen["config_error"] == "" and seen["console_errors"] == []
+    expected = direct(client, {"image": base64.b64encode(query_png.read_bytes()).decode()})
+    assert seen["image_state"] == "done"
+    assert [{"id": h["id"], "distance": h["distance"]} for h in seen["image_hits"]] == expected
+    assert all(h["thumbnail_loaded"] for h in seen["image_hits"])  # the stored PNGs, through /api/thumbnail
+    assert seen["like_state"] == "done" and f"document {seen['like_id']}" in seen["like_status"]
+    expected_like = direct(client, {"like": {"index": INDEX, "id": seen["like_id"]}})
+    assert [{"id": h["id"], "distance": h["distance"]} for h in seen["like_hits"]] == expected_like
+    assert expected_like[0]["distance"] == 0
+
+    assert "is not an image" in seen["not_image_error"]
+    assert seen["broken_state"] == "error"
+    assert seen["broken_image_error"].startswith("The cluster could not read this image:")
+    assert seen["no_field_state"] == "error" and "no_such_field" in seen["no_field_error"]
+    assert "not reachable (connection refused)" in seen["cluster_down_error"]
+    for message in (seen["not_image_error"], seen["broken_image_error"], seen["no_field_error"],
+                    seen["cluster_down_error"]):
+        assert "Traceback" not in message and "Exception" not in message.split(":")[0]
