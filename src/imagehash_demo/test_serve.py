@@ -45,7 +45,7 @@ class FakeCluster:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def answer(self, handler, method):
@@ -107,7 +107,7 @@ class FakeCluster:
 def start_page(url, *extra):
     args = serve.parse_args(["--url", url, "--index", "images", "--port", "0", *extra])
     server = serve.make_server(args, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 

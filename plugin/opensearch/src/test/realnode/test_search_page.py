@@ -37,14 +37,18 @@ K = 12
 def missing():
     if URL is None:
         return "OS_URL is not set: no real node to test against"
+    if not os.path.isdir(FASHION_MNIST):
+        return f"no {FASHION_MNIST} (Debian package dataset-fashion-mnist)"
+    return None
+
+
+def browser_missing():
     if not os.path.exists(CHROMIUM):
         return f"no {CHROMIUM} (scripts/install-browser-deps.sh installs Debian's chromium)"
     if shutil.which("node") is None:
         return "no node (scripts/install-browser-deps.sh)"
     if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
         return "no browser/node_modules/playwright-core (scripts/install-browser-deps.sh runs npm ci)"
-    if not os.path.isdir(FASHION_MNIST):
-        return f"no {FASHION_MNIST} (Debian package dataset-fashion-mnist)"
     return None
 
 
@@ -76,6 +80,7 @@ def direct(client, hamming):
     return [{"id": h["_id"], "distance": round(1 / h["_score"]) - 1} for h in hits["hits"]["hits"]]
 
 
+@pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 def test_search_page_in_chromium(indexed, tmp_path):
     client, images = indexed
     query_id = images.query_ids[3]  # a query image, not in the index
@@ -123,3 +128,32 @@ def test_search_page_in_chromium(indexed, tmp_path):
     for message in (seen["not_image_error"], seen["broken_image_error"], seen["no_field_error"],
                     seen["cluster_down_error"]):
         assert "Traceback" not in message and "Exception" not in message.split(":")[0]
+
+
+@pytest.mark.parametrize("saved_objects", ["opensearch-dashboards.ndjson", "kibana.ndjson"])
+def test_saved_search_query_runs_as_discover_sends_it(indexed, saved_objects):
+    """The saved search's Lucene-bar JSON, wrapped the way Discover wraps a query (bool.must, highlight on every
+    field, sort by _score), against the index: the same 20 documents as the bare hamming query. (Dashboards and Kibana
+    themselves are not run here.)"""
+    client, images = indexed
+    with open(os.path.join(ROOT, "docs", "dashboards", saved_objects)) as f:
+        objects = {o["type"]: o for o in map(json.loads, f)}
+    source = json.loads(objects["search"]["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
+    assert source["query"]["language"] == "lucene"
+    query = source["query"]["query"]
+    query["hamming"]["like"] = {"index": INDEX, "id": images.db_ids[0]}  # fm-1, the saved search's document
+    assert images.db_ids[0] == "fm-1"
+    discover = client.search(INDEX, {
+        "size": 500, "sort": [{"_score": {"order": "desc"}}], "version": True, "stored_fields": ["*"],
+        "script_fields": {}, "docvalue_fields": [], "_source": {"excludes": []},
+        "query": {"bool": {"must": [query], "filter": [{"match_all": {}}], "should": [], "must_not": []}},
+        "highlight": {"pre_tags": ["@opensearch-dashboards-highlighted-field@"],
+                      "post_tags": ["@/opensearch-dashboards-highlighted-field@"], "fields": {"*": {}},
+                      "fragment_size": 2147483647}})["hits"]["hits"]
+    bare = client.search(INDEX, {"size": 500, "query": query})["hits"]["hits"]
+    assert len(discover) == 20 and [h["_id"] for h in discover] == [h["_id"] for h in bare]
+    assert discover[0]["_id"] == "fm-1" and discover[0]["_score"] == 1.0
+    thumbnail = discover[0]["_source"]["thumbnail"]  # what the Url format's data: template turns into an image
+    formats = json.loads(objects["index-pattern"]["attributes"]["fieldFormatMap"])
+    url = formats["thumbnail"]["params"]["urlTemplate"].replace("{{rawValue}}", thumbnail)
+    assert base64.b64decode(url.partition(",")[2]) == images.load("fm-1")
