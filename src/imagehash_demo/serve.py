@@ -364,8 +364,8 @@ class Handler(BaseHTTPRequestHandler):
         limit = self.searcher.max_image_bytes * 4 // 3 + 64 * 1024
         if length > limit:
             if length <= DRAIN_LIMIT:  # read the upload, so that the browser sees the answer rather than a reset
-                for _ in range(0, length, 1 << 20):
-                    self.rfile.read(min(1 << 20, length - _))
+                for done in range(0, length, 1 << 20):
+                    self.rfile.read(min(1 << 20, length - done))
             else:
                 self.close_connection = True
             raise PageError(413, f"The upload is {length / 1e6:.1f} MB; this page accepts images up to "
