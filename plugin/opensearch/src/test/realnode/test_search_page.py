@@ -83,9 +83,24 @@ def direct(client, hamming):
 @pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 def test_search_page_in_chromium(indexed, tmp_path):
     client, images = indexed
-    query_id = images.query_ids[3]  # a query image, not in the index
+    # the query image (not in the index) for a screenshot that makes sense: its direct top K mostly shares its label,
+    # at several distances
+    def looks(i):
+        hits = client.search(INDEX, {"size": K, "_source": ["label"], "query": {"hamming": {
+            "field": "code", "image": base64.b64encode(images.load(images.query_ids[i])).decode(), "k": K}}})
+        hits = hits["hits"]["hits"]
+        same = sum(h["_source"]["label"] == images.query_labels[i] for h in hits)
+        return min(same, K - 2), len({h["_score"] for h in hits})
+
+    query = max(range(len(images.query_ids)), key=looks)
+    label = images.query_labels[query]
     query_png = tmp_path / "query.png"
-    query_png.write_bytes(images.load(query_id))
+    query_png.write_bytes(images.load(images.query_ids[query]))
+    # the form's filter and max_distance: the class of the nearest document of another class, and its distance
+    ranked = client.search(INDEX, {"size": 400, "_source": ["label"], "query": {"hamming": {
+        "field": "code", "image": base64.b64encode(query_png.read_bytes()).decode(), "k": 400}}})["hits"]["hits"]
+    nearest_other = next(h for h in ranked if h["_source"]["label"] != label)
+    other, max_distance = nearest_other["_source"]["label"], round(1 / nearest_other["_score"]) - 1
     not_image = tmp_path / "notes.txt"
     not_image.write_text("not an image")
     broken = tmp_path / "broken.png"
@@ -100,7 +115,8 @@ def test_search_page_in_chromium(indexed, tmp_path):
     try:
         env = dict(os.environ, PAGE_URL=page_url, DEAD_PAGE_URL=dead_url, QUERY_IMAGE=str(query_png),
                    NOT_IMAGE=str(not_image), BROKEN_IMAGE=str(broken), SHOTS=shots, CHROMIUM=CHROMIUM,
-                   SEARCH_K=str(K))
+                   SEARCH_K=str(K), MAX_DISTANCE=str(max_distance), FILTER_FIELD="label",
+                   FILTER_VALUE=other)
         run = subprocess.run(["node", "search_page.mjs"], cwd=BROWSER_DIR, env=env, capture_output=True, text=True,
                              timeout=300)
     finally:
@@ -115,6 +131,13 @@ def test_search_page_in_chromium(indexed, tmp_path):
     assert seen["image_state"] == "done"
     assert [{"id": h["id"], "distance": h["distance"]} for h in seen["image_hits"]] == expected
     assert all(h["thumbnail_loaded"] for h in seen["image_hits"])  # the stored PNGs, through /api/thumbnail
+    assert seen["drop_state"] == "done" and seen["drop_hits"] == seen["image_hits"]
+    filtered = direct(client, {"image": base64.b64encode(query_png.read_bytes()).decode(), "max_distance": max_distance,
+                               "filter": {"term": {"label": other}}})
+    labels = dict(zip(images.db_ids, images.db_labels))
+    assert seen["filtered_state"] == "done" and filtered
+    assert {labels[h["id"]] for h in filtered} == {other} and max(h["distance"] for h in filtered) == max_distance
+    assert [{"id": h["id"], "distance": h["distance"]} for h in seen["filtered_hits"]] == filtered
     assert seen["like_state"] == "done" and f"document {seen['like_id']}" in seen["like_status"]
     expected_like = direct(client, {"like": {"index": INDEX, "id": seen["like_id"]}})
     assert [{"id": h["id"], "distance": h["distance"]} for h in seen["like_hits"]] == expected_like

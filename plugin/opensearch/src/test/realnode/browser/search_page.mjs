@@ -2,8 +2,9 @@
 // the search-by-image page, and prints what it saw as one JSON line for test_search_page.py to check.
 //
 //   PAGE_URL=http://127.0.0.1:8765/ DEAD_PAGE_URL=http://127.0.0.1:8766/ QUERY_IMAGE=q.png NOT_IMAGE=x.txt \
-//   BROKEN_IMAGE=broken.png SHOTS=docs/ [SEARCH_K=12] node search_page.mjs
-import { mkdtempSync, rmSync } from "node:fs";
+//   BROKEN_IMAGE=broken.png SHOTS=docs/ \
+//   [SEARCH_K=12 MAX_DISTANCE=8 FILTER_FIELD=label FILTER_VALUE=sandal] node search_page.mjs
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -52,8 +53,30 @@ try {
   seen.image_status = await page.textContent("#status");
   if (shots) await page.screenshot({ path: join(shots, "search-page.png"), fullPage: true });
 
+  // 1b. the same image dropped on the drop zone
+  const bytes = readFileSync(env("QUERY_IMAGE")).toString("base64");
+  const dataTransfer = await page.evaluateHandle((b64) => {
+    const transfer = new DataTransfer();
+    const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([data], "dropped.png", { type: "image/png" }));
+    return transfer;
+  }, bytes);
+  seen.drop_state = await searchDone(() => page.dispatchEvent("#drop", "drop", { dataTransfer }));
+  seen.drop_hits = await grid();
+
+  // 1c. the form: max_distance and a keyword filter, then Search repeats the image search with them
+  if (process.env.FILTER_FIELD) {
+    await page.fill("#max_distance", env("MAX_DISTANCE"));
+    await page.fill("#filter_field", env("FILTER_FIELD"));
+    await page.fill("#filter_value", env("FILTER_VALUE"));
+    seen.filtered_state = await searchDone(() => page.click("#search"));
+    seen.filtered_hits = await grid();
+    for (const id of ["#max_distance", "#filter_field", "#filter_value"]) await page.fill(id, "");
+  }
+
   // 2. click a result: more like it
-  const clicked = seen.image_hits[seen.image_hits.length > 1 ? 1 : 0].id;
+  const shown = await grid();
+  const clicked = shown[shown.length > 1 ? 1 : 0].id;
   seen.like_id = clicked;
   seen.like_state = await searchDone(() => page.click(`#grid .hit[data-id="${clicked}"]`));
   seen.like_hits = await grid();
@@ -76,6 +99,9 @@ try {
     await page.waitForSelector("#error", { state: "visible" });
     seen.cluster_down_error = await errorText();
   }
+} catch (e) {
+  console.error("seen so far:", JSON.stringify(seen));
+  throw e;
 } finally {
   await browser.close();
   rmSync(profile, { recursive: true, force: true });
