@@ -8,3 +8,4 @@ export DEBIAN_FRONTEND=noninteractive
 source scripts/apt-install-missing.sh
 apt_install_missing unzip curl maven
 bash scripts/install-python-deps.sh
+bash scripts/install-browser-deps.sh

@@ -8,6 +8,7 @@ compared number for number with the offline evaluation (docs/TRAINING.md):
   does not depend on any tie order, so it must equal the offline tie-aware value exactly).
 """
 import base64
+import io
 import sys
 import time
 
@@ -38,7 +39,9 @@ def create_index(client, index, bits, model_id="default", batch_size=32):
             "index.merge.policy": "log_byte_size",
         },
         "mappings": {"properties": {"code": {"type": "hash_code", "bits": bits}, "label": {"type": "keyword"},
-                                    "position": {"type": "integer"}}},
+                                    "position": {"type": "integer"},
+                                    # a small PNG (base64) for the search page and Discover: kept, not indexed
+                                    "thumbnail": {"type": "binary"}}},
     })
 
 
@@ -51,7 +54,11 @@ def index_images(client, index, images, chunk=500, progress=True):
         docs = []
         for position in range(start, min(start + chunk, total)):
             image_id = images.db_ids[position]
-            source = {"image": b64(images.load(image_id)), "position": position}
+            image = images.load(image_id)
+            source = {"image": b64(image), "position": position}
+            thumbnail = thumbnail_png(image)
+            if thumbnail is not None:
+                source["thumbnail"] = b64(thumbnail)
             if images.db_labels is not None:
                 source["label"] = images.db_labels[position]
             docs.append((image_id, source))
@@ -69,6 +76,23 @@ def index_images(client, index, images, chunk=500, progress=True):
     client.put(f"/{index}/_settings", {"index": {"refresh_interval": "1s"}})
     client.post(f"/{index}/_refresh")
     return total / seconds, failures
+
+
+def thumbnail_png(data, size=96):
+    """A small PNG of an image for display: the image itself when it already is a PNG of at most size x size; None
+    when Pillow cannot read it (the pipeline then reports the image, per document)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format == "PNG" and max(image.size) <= size:
+                return data
+            image.thumbnail((size, size))
+            out = io.BytesIO()
+            image.convert("RGBA" if "A" in image.getbands() else "RGB").save(out, "PNG", optimize=True)
+            return out.getvalue()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
 
 
 def stored_codes(client, index, bits):
