@@ -14,7 +14,8 @@ from vithash.config import ModelConfig, TrainConfig, build_method, build_model
 from vithash.data.protocol import training_indices
 from vithash.evaluation.encode import encode_outputs, to_codes
 from vithash.evaluation.metrics import retrieval_report
-from vithash.training.loop import fingerprint, normalise, train
+from vithash.data.normalise import normalise
+from vithash.training.loop import fingerprint, train
 
 
 def _pixels(images_u8):

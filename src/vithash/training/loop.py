@@ -10,13 +10,6 @@ from vithash.config import TrainConfig, build_optimizer, build_scheduler
 from vithash.data.augment import random_shift_flip
 
 
-def normalise(images_u8, mean, std):
-    x = images_u8.float() / 255.0
-    m = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
-    s = torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
-    return (x - m) / s
-
-
 def fingerprint(obj):
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
