@@ -1,4 +1,5 @@
 """Smoke run of every method through the real CLI path on a few hundred synthetic-but-learnable images."""
+import inspect
 import json
 import os
 
@@ -42,12 +43,19 @@ def test_every_method_runs_and_beats_chance(tmp_path):
     for m in methods:
         r = json.load(open(tmp_path / "results" / f"{m}-16.json"))
         assert r["map_all"] > 0.3, (m, r["map_all"])  # chance is 0.25
+        if r["epochs"]:  # the last epoch's mean loss terms add up to its mean loss
+            assert sum(r["final_loss_terms"].values()) == pytest.approx(r["final_loss"], rel=1e-5), m
     text = (tmp_path / "RESULTS.md").read_text()
     assert "| single_loss |" in text and (tmp_path / "results" / "map_vs_bits.png").exists()
     # A second call finds every result cached and trains nothing.
     evaluate_all(pool, split, methods, [16], TINY, TrainConfig(epochs=3, batch_size=32), str(tmp_path / "results"),
                  str(tmp_path / "work"), report_path=str(tmp_path / "RESULTS.md"),
                  log=lambda msg: pytest.fail(msg) if not msg.startswith("cached") else None)
+
+
+def test_the_experiment_runs_every_method_through_the_same_hooks_and_never_names_one():
+    source = inspect.getsource(inspect.getmodule(run_experiment))
+    assert not [m for m in method_names() if m in source]
 
 
 def test_training_resumes_from_checkpoint(tmp_path):

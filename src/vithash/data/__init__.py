@@ -1,1 +1,1 @@
-"""Datasets (IDX and CIFAR-10 binary readers), the retrieval protocol split and augmentation."""
+"""Datasets (IDX and CIFAR-10 binary readers), the retrieval protocol split, normalisation and augmentation."""

@@ -1,7 +1,7 @@
 """Raw hash outputs and boolean codes for a set of images (bit = output > 0, the exported bit rule)."""
 import torch
 
-from vithash.training.loop import normalise
+from vithash.data.normalise import normalise
 
 
 @torch.no_grad()

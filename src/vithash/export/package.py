@@ -7,6 +7,7 @@ import torch
 
 from vithash.config import ModelConfig, build_model
 from vithash.data.datasets import load_pool
+from vithash.data.normalise import normalise
 from vithash.data.protocol import make_split
 from vithash.evaluation.encode import encode_outputs
 from vithash.export.golden import SAFE_MARGIN, choose_golden, write_golden
@@ -37,8 +38,6 @@ def export_model(model, config, result, out, model_id, golden_images, golden_out
     check = fuse_for_export(build_model(ModelConfig.from_dict(config["model"]), config["bits"], config["method"]))
     missing = load_weights_from_onnx(check, onnx_model)
     assert all(k.endswith("num_batches_tracked") for k in missing), missing
-    from vithash.training.loop import normalise
-
     with torch.no_grad():
         again = check(normalise(torch.from_numpy(golden_images), mean, std)).numpy()
     assert np.allclose(again, golden_outputs, atol=1e-5), "ONNX weights do not reproduce the outputs"

@@ -27,7 +27,14 @@ def adsh_hash_loss(u, batch_labels, batch_index, codes, code_labels, gamma, r):
     s = soft_similarity(batch_labels, code_labels, r)
     pair = (bits * s - u @ codes.t()).pow(2).sum()
     anchor = gamma * (u - codes[batch_index]).pow(2).sum()
-    return (pair + anchor) / (u.shape[0] * codes.shape[0])
+    pairs = u.shape[0] * codes.shape[0]
+    # The total divides the sum once, as ADSHT does; the terms add up to it up to float rounding.
+    return {"loss": (pair + anchor) / pairs, "pair": pair / pairs, "anchor": anchor / pairs}
+
+
+def classification_loss(u, onehot, classifier):
+    """||y_i - W'u_i||^2 per image, averaged: the classification term on the network side, W held fixed."""
+    return (onehot - u @ classifier).pow(2).sum(1).mean()
 
 
 def closed_form_classifier(codes, onehot, re, v):

@@ -2,6 +2,8 @@
 import torch
 import torch.nn.functional as F
 
+from vithash.losses.terms import summed
+
 
 def hadamard(n):
     h = torch.ones(1, 1)
@@ -31,5 +33,5 @@ def hash_centers(num_classes, bits, seed=0):
 def csq_loss(u, labels, centers, quantization_weight=0.05):
     """u = tanh(output). BCE between u and its class centre in {0,1} space, plus (|u| - 1)^2."""
     target = (centers[labels] + 1) / 2
-    center_loss = F.binary_cross_entropy((u + 1) / 2, target)
-    return center_loss + quantization_weight * (u.abs() - 1).pow(2).mean()
+    return summed(center=F.binary_cross_entropy((u + 1) / 2, target),
+                  quantization=quantization_weight * (u.abs() - 1).pow(2).mean())

@@ -1,6 +1,8 @@
 """DPSH (Li et al. IJCAI 2016): pairwise likelihood of inner products against a memory of all training codes."""
 import torch
 
+from vithash.losses.terms import summed
+
 
 def dpsh_loss(u, labels, memory_u, memory_labels, alpha=0.1):
     """theta_ij = 1/2 u_i . U_j; negative log-likelihood of s_ij = [same label] under sigmoid(theta),
@@ -8,4 +10,4 @@ def dpsh_loss(u, labels, memory_u, memory_labels, alpha=0.1):
     s = (labels[:, None] == memory_labels[None, :]).float()
     theta = 0.5 * u @ memory_u.t()
     likelihood = (torch.log1p(torch.exp(-theta.abs())) + theta.clamp(min=0) - s * theta).mean()
-    return likelihood + alpha * (u - u.sign()).pow(2).mean()
+    return summed(likelihood=likelihood, quantization=alpha * (u - u.sign()).pow(2).mean())

@@ -2,6 +2,8 @@
 import torch
 import torch.nn.functional as F
 
+from vithash.losses.terms import summed
+
 
 class _SignSTE(torch.autograd.Function):
     @staticmethod
@@ -20,4 +22,4 @@ def sign_ste(x):
 def greedyhash_loss(u, labels, classifier, alpha=0.1):
     """CE of a bias-free classifier applied to b = sign(u), plus alpha * mean(||u| - 1|^3)."""
     b = sign_ste(u)
-    return F.cross_entropy(classifier(b), labels) + alpha * (u.abs() - 1).abs().pow(3).mean()
+    return summed(ce=F.cross_entropy(classifier(b), labels), quantization=alpha * (u.abs() - 1).abs().pow(3).mean())

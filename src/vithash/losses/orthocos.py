@@ -7,6 +7,8 @@ onto a binary vertex, so no separate quantization term (and no weight to balance
 import torch
 import torch.nn.functional as F
 
+from vithash.losses.terms import summed
+
 
 def bernoulli_codebook(num_classes, bits, seed=0):
     """Fixed class codewords: independent fair ±1 bits (OrthoHash's default "B" codebook)."""
@@ -17,4 +19,4 @@ def bernoulli_codebook(num_classes, bits, seed=0):
 def orthocos_loss(v, labels, codebook, scale=8.0, margin=0.2):
     cos = F.normalize(v, dim=1) @ F.normalize(codebook, dim=1).t()  # [N, C]
     logits = scale * (cos - margin * F.one_hot(labels, codebook.shape[0]))
-    return F.cross_entropy(logits, labels)
+    return summed(ce=F.cross_entropy(logits, labels))

@@ -1,8 +1,9 @@
-"""Each loss on toy inputs: it is low at its target, and a gradient step moves outputs toward the target."""
+"""Each loss on toy inputs: it reports terms that add up to its total, it is low at its target, and a gradient
+step moves outputs toward the target."""
 import torch
 
-from vithash.losses.adsh import (adsh_hash_loss, closed_form_classifier, dcc_objective, dcc_update,
-                                 similarity_ratio, soft_similarity)
+from vithash.losses.adsh import (adsh_hash_loss, classification_loss, closed_form_classifier, dcc_objective,
+                                 dcc_update, similarity_ratio, soft_similarity)
 from vithash.losses.csq import csq_loss, hadamard, hash_centers
 from vithash.losses.dpsh import dpsh_loss
 from vithash.losses.greedyhash import greedyhash_loss, sign_ste
@@ -19,6 +20,37 @@ def _agreement(u, targets):
     return (u.sign() == targets.sign()).float().mean()
 
 
+def _toy_reports(quantization_weight=0.05):
+    g = torch.Generator().manual_seed(0)
+    out, labels = torch.randn(4, 8, generator=g), torch.tensor([0, 1, 2, 1])
+    codes, code_labels = torch.randint(0, 2, (6, 8), generator=g).float() * 2 - 1, torch.tensor([0, 1, 2, 0, 1, 2])
+    index = torch.tensor([0, 1, 2, 4])  # rows of codes whose labels are `labels`
+    return {
+        "orthocos": orthocos_loss(out, labels, bernoulli_codebook(3, 8)),
+        "csq": csq_loss(torch.tanh(out), labels, hash_centers(3, 8), quantization_weight),
+        "greedyhash": greedyhash_loss(out, labels, torch.nn.Linear(8, 3, bias=False)),
+        "dpsh": dpsh_loss(out, labels, torch.randn(6, 8, generator=g), code_labels),
+        "adsh": adsh_hash_loss(torch.tanh(out), labels, index, codes, code_labels, 200.0,
+                               similarity_ratio(code_labels)),
+    }
+
+
+def test_every_loss_reports_its_terms_and_they_add_up_to_its_total():
+    terms_of = {"orthocos": {"ce"}, "csq": {"center", "quantization"}, "greedyhash": {"ce", "quantization"},
+                "dpsh": {"likelihood", "quantization"}, "adsh": {"pair", "anchor"}}
+    for name, report in _toy_reports().items():
+        terms = {k: v for k, v in report.items() if k != "loss"}
+        assert set(terms) == terms_of[name]
+        assert all(v.dim() == 0 for v in report.values()), name
+        assert torch.allclose(sum(terms.values()), report["loss"]), name
+
+
+def test_terms_are_reported_as_they_enter_the_total_weights_applied():
+    light, heavy = _toy_reports(0.05)["csq"], _toy_reports(0.5)["csq"]
+    assert torch.allclose(heavy["quantization"], 10 * light["quantization"])
+    assert torch.equal(heavy["center"], light["center"])
+
+
 def test_orthocos_gradient_moves_outputs_toward_class_codewords():
     torch.manual_seed(0)
     book = bernoulli_codebook(4, 16)
@@ -27,17 +59,18 @@ def test_orthocos_gradient_moves_outputs_toward_class_codewords():
     cos_before = torch.cosine_similarity(v, book[labels]).mean()
     agree_before = _agreement(v, book[labels])
     for _ in range(100):
-        v = _step(v, lambda x: orthocos_loss(x, labels, book), lr=5.0)
+        v = _step(v, lambda x: orthocos_loss(x, labels, book)["loss"], lr=5.0)
     assert torch.cosine_similarity(v, book[labels]).mean() > cos_before + 0.3
     assert _agreement(v, book[labels]) > agree_before + 0.2
     # at the codeword the loss is lower than anywhere random
-    assert orthocos_loss(book[labels] * 3, labels, book) < orthocos_loss(torch.randn(6, 16), labels, book)
+    at_codeword, random = book[labels] * 3, torch.randn(6, 16)
+    assert orthocos_loss(at_codeword, labels, book)["loss"] < orthocos_loss(random, labels, book)["loss"]
 
 
 def test_orthocos_margin_makes_the_true_class_harder():
     book = bernoulli_codebook(3, 8)
     v, y = book[[0]].clone(), torch.tensor([0])
-    assert orthocos_loss(v, y, book, margin=0.3) > orthocos_loss(v, y, book, margin=0.0)
+    assert orthocos_loss(v, y, book, margin=0.3)["loss"] > orthocos_loss(v, y, book, margin=0.0)["loss"]
 
 
 def test_csq_centres_are_far_apart_and_pull_outputs():
@@ -49,7 +82,7 @@ def test_csq_centres_are_far_apart_and_pull_outputs():
     centers = hash_centers(10, 16)
     labels = torch.arange(10)
     u = torch.tanh(torch.randn(10, 16) * 0.1)
-    loss_fn = lambda x: csq_loss(torch.tanh(x), labels, centers)
+    loss_fn = lambda x: csq_loss(torch.tanh(x), labels, centers)["loss"]
     x = torch.atanh(u)
     before = loss_fn(x)
     for _ in range(30):
@@ -65,10 +98,10 @@ def test_greedyhash_sign_has_identity_gradient_and_classifier_learns():
     classifier = torch.nn.Linear(8, 2, bias=False)
     labels = torch.tensor([0, 1])
     u = torch.randn(2, 8)
-    before = greedyhash_loss(u, labels, classifier)
+    before = greedyhash_loss(u, labels, classifier)["loss"]
     for _ in range(30):
-        u = _step(u, lambda x: greedyhash_loss(x, labels, classifier), lr=0.5)
-    assert greedyhash_loss(u, labels, classifier) < before
+        u = _step(u, lambda x: greedyhash_loss(x, labels, classifier)["loss"], lr=0.5)
+    assert greedyhash_loss(u, labels, classifier)["loss"] < before
     # the cubic term pulls |u| toward 1
     q = _step(torch.tensor([[0.2, -3.0]]), lambda x: 0.1 * (x.abs() - 1).abs().pow(3).mean(), lr=1.0)
     assert q[0, 0] > 0.2 and q[0, 1] > -3.0
@@ -80,7 +113,7 @@ def test_dpsh_pulls_similar_pairs_together_and_pushes_dissimilar_apart():
     u = torch.zeros(1, 4)
     labels = torch.tensor([0])
     for _ in range(20):
-        u = _step(u, lambda x: dpsh_loss(x, labels, memory, memory_labels), lr=1.0)
+        u = _step(u, lambda x: dpsh_loss(x, labels, memory, memory_labels)["loss"], lr=1.0)
     assert float(u @ memory[0]) > 0 > float(u @ memory[1])
 
 
@@ -91,7 +124,8 @@ def test_adsh_network_loss_pulls_u_toward_its_database_code():
     index = torch.tensor([0, 2, 4])
     r = similarity_ratio(code_labels)
     x = torch.zeros(3, 8)
-    loss_fn = lambda x: adsh_hash_loss(torch.tanh(x), code_labels[index], index, codes, code_labels, 200.0, r)
+    loss_fn = lambda x: adsh_hash_loss(torch.tanh(x), code_labels[index], index, codes, code_labels, 200.0,
+                                       r)["loss"]
     before = loss_fn(x)
     for _ in range(50):
         x = _step(x, loss_fn, lr=0.5)
@@ -147,3 +181,10 @@ def test_closed_form_classifier_solves_the_ridge_problem():
     w = closed_form_classifier(codes, onehot, 10.0, 1.0).requires_grad_(True)
     (10.0 * (onehot - codes @ w).pow(2).sum() + 1.0 * w.pow(2).sum()).backward()
     assert w.grad.abs().max() < 1e-3
+
+
+def test_classification_loss_is_zero_when_the_classifier_reads_the_labels_off_u():
+    u = torch.tensor([[1.0, 1.0], [1.0, -1.0]])
+    onehot = torch.eye(2)
+    assert classification_loss(u, onehot, u / 2) == 0  # u @ (u / 2) = I
+    assert classification_loss(u, onehot, torch.zeros(2, 2)) == 1  # ||y||^2 per image

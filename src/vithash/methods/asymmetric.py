@@ -11,17 +11,19 @@ classification loss net_cls_weight * ||y_i - W'u_i||^2 with the closed-form W he
 the combined hash + classification objective. net_cls_weight = 0 gives ADSHT's network step exactly; on a
 600-image probe 100 did better than 0, 10 and 1000 (docs/results/notes.md).
 """
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from vithash.losses.adsh import (adsh_hash_loss, closed_form_classifier, dcc_update, similarity_ratio,
-                                 soft_similarity)
-from vithash.methods.base import HashMethod
+from vithash.evaluation.metrics import retrieval_report
+from vithash.losses.adsh import (adsh_hash_loss, classification_loss, closed_form_classifier, dcc_update,
+                                 similarity_ratio, soft_similarity)
+from vithash.methods.base import NetworkMethod
 from vithash.methods.registry import register
 
 
 @register("asymmetric")
-class Asymmetric(HashMethod):
+class Asymmetric(NetworkMethod):
     hyper = {"gamma": 200.0, "re": 10.0, "v": 1.0, "sample_size": 5000, "epochs_per_round": 1, "seed": 0,
              "net_cls_weight": 100.0}
 
@@ -48,11 +50,12 @@ class Asymmetric(HashMethod):
     def loss(self, out, labels, index):
         u = torch.tanh(out)
         self.u_memory[index] = u.detach()
-        loss = adsh_hash_loss(u, labels, index, self.codes, self.train_labels, self.h["gamma"], self.r)
+        terms = adsh_hash_loss(u, labels, index, self.codes, self.train_labels, self.h["gamma"], self.r)
         if self.h["net_cls_weight"]:
             # Optional: the classification loss on the network side too, with the closed-form W fixed.
-            loss = loss + self.h["net_cls_weight"] * (self.onehot[index] - u @ self.classifier).pow(2).sum(1).mean()
-        return loss
+            cls = self.h["net_cls_weight"] * classification_loss(u, self.onehot[index], self.classifier)
+            terms = {**terms, "loss": terms["loss"] + cls, "classification": cls}
+        return terms
 
     @torch.no_grad()
     def after_epoch(self, epoch):
@@ -65,3 +68,13 @@ class Asymmetric(HashMethod):
         self.codes = dcc_update(self.codes, u, self.sampled, s, self.h["gamma"], self.onehot, w, re)
         if re:
             self.classifier = closed_form_classifier(self.codes, self.onehot, re, v)
+
+    def extra_results(self, query_codes, query_labels, database_codes, database_index, train_index):
+        # Secondary numbers: queries ranked against the learned codes B of the training images (ADSHT's own
+        # evaluation, restricted to the part of the database that has learned codes), and, for comparison,
+        # against the network's codes of the same images.
+        ranked = {"learned_codes_train_only": self.codes.numpy() > 0,
+                  "network_codes_train_only": database_codes[np.searchsorted(database_index, train_index)]}
+        reports = {name: retrieval_report(query_codes, query_labels, codes, self.train_labels.numpy(), ks=(100, 1000))
+                   for name, codes in ranked.items()}
+        return {name: {k: v for k, v in report.items() if k != "precision_at"} for name, report in reports.items()}

@@ -1,16 +1,36 @@
-"""What the shared training loop needs from a method."""
+"""What a hashing method is: the hooks the experiment calls (fit, encode, save, extra_results) and, for
+methods that train the network, the hooks the shared training loop calls (loss, epoch_indices, after_epoch)."""
+from dataclasses import dataclass
+from typing import Callable, Optional
+
 import torch
 from torch import nn
 
+from vithash.config import ModelConfig, TrainConfig, build_model
+from vithash.data.normalise import normalise
+from vithash.evaluation.encode import encode_outputs
+from vithash.training.loop import train
+
+
+@dataclass
+class FitSetup:
+    """Everything fitting may use besides the training images and labels."""
+
+    model: ModelConfig
+    train: TrainConfig
+    mean: tuple  # per-channel normalisation of the image pool
+    std: tuple
+    checkpoint: Optional[str] = None  # per-epoch checkpoint file; a rerun with the same run_key resumes from it
+    run_key: Optional[str] = None
+    init_from: Optional[str] = None  # model.pt of an earlier run whose weights training continues from
+    log: Callable = print
+
 
 class HashMethod(nn.Module):
-    """A method owns its loss, its own state (codebooks, memories, learned database codes) as buffers and
-    parameters (so checkpoints carry them), and optional hooks around epochs. Defaults suit a method that
-    is a plain per-batch loss over shuffled training images."""
+    """A method owns its state (codebooks, memories, learned database codes) as buffers and parameters, so
+    checkpoints carry them, and knows how to fit itself and encode images."""
 
     name = "?"
-    head_batch_norm = False  # whether the hash head ends in BatchNorm1d
-    trains_network = True  # False for data-independent baselines (LSH)
     hyper = {}  # method hyperparameters, overridable from the CLI (--set key=value)
     recipe = {}  # TrainConfig fields this method overrides (e.g. a lower learning rate); recorded in results
 
@@ -23,6 +43,57 @@ class HashMethod(nn.Module):
             raise ValueError(f"{self.name}: unknown hyperparameters {sorted(unknown)}")
         self.h = {**self.hyper, **hyper}
 
+    def fit(self, images_u8, labels, setup: FitSetup):
+        """Learns from the training images (uint8 [n, C, H, W]) and their labels [n]. Returns
+        {"train_seconds", "epochs", "loss_history", "loss_terms_history"}, as the training loop does."""
+        raise NotImplementedError
+
+    def encode(self, images_u8):
+        """Raw outputs (numpy [n, K]) of fitted hashing; a code bit is 1 iff its output is > 0."""
+        raise NotImplementedError
+
+    def save(self, path, config, result):
+        """Writes what deployment needs to path; a method with nothing to deploy writes nothing."""
+
+    def extra_results(self, query_codes, query_labels, database_codes, database_index, train_index):
+        """Numbers only this method has, added to the run's result (database_index, train_index: pool indices;
+        train_index lies within database_index)."""
+        return {}
+
+    def summary(self):
+        return {"method": self.name, **self.h}
+
+
+@dataclass
+class _Trained:
+    network: nn.Module
+    mean: tuple
+    std: tuple
+
+
+class NetworkMethod(HashMethod):
+    """A method that trains the network with its own loss in the shared training loop. The defaults suit a
+    plain per-batch loss over shuffled training images."""
+
+    head_batch_norm = False  # whether the hash head ends in BatchNorm1d
+
+    def fit(self, images_u8, labels, setup: FitSetup):
+        network = build_model(setup.model, self.bits, self.name)
+        if setup.init_from:
+            network.load_state_dict(torch.load(setup.init_from, map_location="cpu")["model"])
+        x = normalise(images_u8, setup.mean, setup.std)
+        history = train(network, self, x, labels, setup.train, setup.checkpoint, setup.run_key, setup.log)
+        # A plain holder, not a submodule: the loop checkpoints and optimises the network and the method side by
+        # side, so the network must stay out of the method's own state_dict and parameters.
+        self.trained = _Trained(network, setup.mean, setup.std)
+        return history
+
+    def encode(self, images_u8):
+        return encode_outputs(self.trained.network, images_u8, self.trained.mean, self.trained.std)
+
+    def save(self, path, config, result):
+        torch.save({"config": config, "model": self.trained.network.state_dict(), "result": result}, path)
+
     def epoch_size(self):
         """How many training images one epoch visits."""
         return len(self.train_labels)
@@ -32,11 +103,9 @@ class HashMethod(nn.Module):
         return torch.randperm(len(self.train_labels), generator=generator)
 
     def loss(self, out, labels, index):
-        """out: raw head outputs [B, K]; labels [B]; index [B] rows in the training set."""
+        """out: raw head outputs [B, K]; labels [B]; index [B] rows in the training set.
+        Returns {"loss": total, <term>: value, ...} (see losses/terms.py)."""
         raise NotImplementedError
 
     def after_epoch(self, epoch):
         """Called after each epoch (e.g. the asymmetric method's database-code step)."""
-
-    def summary(self):
-        return {"method": self.name, **self.h}

@@ -2,12 +2,12 @@
 import torch
 
 from vithash.losses.csq import csq_loss, hash_centers
-from vithash.methods.base import HashMethod
+from vithash.methods.base import NetworkMethod
 from vithash.methods.registry import register
 
 
 @register("csq")
-class CSQ(HashMethod):
+class CSQ(NetworkMethod):
     hyper = {"quantization_weight": 0.05}
 
     def __init__(self, bits, num_classes, train_labels, **hyper):

@@ -2,12 +2,12 @@
 import torch
 
 from vithash.losses.dpsh import dpsh_loss
-from vithash.methods.base import HashMethod
+from vithash.methods.base import NetworkMethod
 from vithash.methods.registry import register
 
 
 @register("dpsh")
-class DPSH(HashMethod):
+class DPSH(NetworkMethod):
     hyper = {"alpha": 0.1}
 
     def __init__(self, bits, num_classes, train_labels, **hyper):

@@ -2,12 +2,12 @@
 from torch import nn
 
 from vithash.losses.greedyhash import greedyhash_loss
-from vithash.methods.base import HashMethod
+from vithash.methods.base import NetworkMethod
 from vithash.methods.registry import register
 
 
 @register("greedyhash")
-class GreedyHash(HashMethod):
+class GreedyHash(NetworkMethod):
     hyper = {"alpha": 0.1}
 
     def __init__(self, bits, num_classes, train_labels, **hyper):

@@ -1,11 +1,11 @@
 """single_loss: one objective for discriminative, low-quantization-error codes (OrthoCos + BN head)."""
 from vithash.losses.orthocos import bernoulli_codebook, orthocos_loss
-from vithash.methods.base import HashMethod
+from vithash.methods.base import NetworkMethod
 from vithash.methods.registry import register
 
 
 @register("single_loss")
-class SingleLoss(HashMethod):
+class SingleLoss(NetworkMethod):
     head_batch_norm = True
     hyper = {"scale": 8.0, "margin": 0.2, "codebook_seed": 0}
 

@@ -10,13 +10,6 @@ from vithash.config import TrainConfig, build_optimizer, build_scheduler
 from vithash.data.augment import random_shift_flip
 
 
-def normalise(images_u8, mean, std):
-    x = images_u8.float() / 255.0
-    m = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
-    s = torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
-    return (x - m) / s
-
-
 def fingerprint(obj):
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -33,7 +26,8 @@ def train(model, method, x, labels, cfg: TrainConfig, checkpoint_path=None, run_
     """x: normalised float images [n, C, H, W] of the training set; labels [n].
 
     With checkpoint_path, state is saved after every epoch and a rerun with the same run_key resumes from the
-    last finished epoch. Returns {"train_seconds", "epochs", "loss_history"}.
+    last finished epoch. Returns {"train_seconds", "epochs", "loss_history", "loss_terms_history"}: per epoch,
+    the mean over batches of the loss and of each of its terms.
     """
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -41,7 +35,7 @@ def train(model, method, x, labels, cfg: TrainConfig, checkpoint_path=None, run_
     steps_per_epoch = len(_batches(torch.arange(method.epoch_size()), cfg.batch_size))
     optimizer = build_optimizer(list(model.parameters()) + list(method.parameters()), cfg)
     scheduler = build_scheduler(optimizer, cfg, cfg.epochs * steps_per_epoch)
-    state = {"epoch": 0, "train_seconds": 0.0, "loss_history": []}
+    state = {"epoch": 0, "train_seconds": 0.0, "loss_history": [], "loss_terms_history": []}
 
     if checkpoint_path and os.path.exists(checkpoint_path):
         ckpt = torch.load(checkpoint_path, map_location="cpu")
@@ -51,26 +45,32 @@ def train(model, method, x, labels, cfg: TrainConfig, checkpoint_path=None, run_
             optimizer.load_state_dict(ckpt["optimizer"])
             scheduler.load_state_dict(ckpt["scheduler"])
             generator.set_state(ckpt["generator"])
-            state = ckpt["state"]
+            state = {"loss_terms_history": [], **ckpt["state"]}  # checkpoints from before terms were logged
             log(f"resumed from epoch {state['epoch']} ({checkpoint_path})")
 
     for epoch in range(state["epoch"], cfg.epochs):
         start = time.perf_counter()
         model.train()
-        total, count = 0.0, 0
+        sums, count = {}, 0
         for batch in _batches(method.epoch_indices(epoch, generator), cfg.batch_size):
             xb = random_shift_flip(x[batch], cfg.max_shift, cfg.flip, generator)
-            loss = method.loss(model(xb), labels[batch], batch)
+            terms = method.loss(model(xb), labels[batch], batch)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            terms["loss"].backward()
             optimizer.step()
             scheduler.step()
-            total, count = total + float(loss), count + 1
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v)
+            count += 1
         method.after_epoch(epoch)
+        means = {k: v / count for k, v in sums.items()}  # _batches always yields at least one batch
+        loss = means.pop("loss")
         state["epoch"] = epoch + 1
         state["train_seconds"] += time.perf_counter() - start
-        state["loss_history"].append(total / max(count, 1))
-        log(f"epoch {epoch + 1}/{cfg.epochs} loss {total / max(count, 1):.4f} "
+        state["loss_history"].append(loss)
+        state["loss_terms_history"].append(means)
+        terms_text = " + ".join(f"{k} {v:.4f}" for k, v in means.items())
+        log(f"epoch {epoch + 1}/{cfg.epochs} loss {loss:.4f} = {terms_text} "
             f"({time.perf_counter() - start:.1f}s, lr {scheduler.get_last_lr()[0]:.2e})")
         if checkpoint_path:
             tmp = checkpoint_path + ".tmp"
@@ -78,4 +78,5 @@ def train(model, method, x, labels, cfg: TrainConfig, checkpoint_path=None, run_
                         "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                         "generator": generator.get_state(), "state": state}, tmp)
             os.replace(tmp, checkpoint_path)  # atomic: a kill mid-save leaves the previous epoch intact
-    return {"train_seconds": state["train_seconds"], "epochs": state["epoch"], "loss_history": state["loss_history"]}
+    return {"train_seconds": state["train_seconds"], "epochs": state["epoch"],
+            "loss_history": state["loss_history"], "loss_terms_history": state["loss_terms_history"]}

@@ -1,0 +1,38 @@
+"""Every method through the hooks the experiment uses: fit on a few toy images, encode any images, save, and
+(for methods that train the network) a loss that reports its terms."""
+import numpy as np
+import pytest
+import torch
+
+from vithash.config import TrainConfig, build_method
+from vithash.methods.base import FitSetup, NetworkMethod
+from vithash.methods.registry import get_method, method_names
+from vithash.test_experiment import TINY, toy_pool
+
+NETWORK_METHODS = [n for n in method_names() if issubclass(get_method(n), NetworkMethod)]
+
+
+@pytest.mark.parametrize("name", method_names())
+def test_fit_then_encode_any_images(name, tmp_path):
+    pool = toy_pool(8)
+    images, labels = torch.from_numpy(pool.images), torch.from_numpy(pool.labels)
+    method = build_method(name, 16, pool.num_classes, labels[:24])
+    setup = FitSetup(TINY, TrainConfig(epochs=1, batch_size=12), pool.mean, pool.std, log=lambda *a: None)
+    history = method.fit(images[:24], labels[:24], setup)
+    assert set(history) == {"train_seconds", "epochs", "loss_history", "loss_terms_history"}
+    assert len(history["loss_history"]) == len(history["loss_terms_history"]) == history["epochs"]
+    outputs = method.encode(images[24:])  # images it never saw
+    assert isinstance(outputs, np.ndarray) and outputs.shape == (8, 16)
+    method.save(str(tmp_path / "model.pt"), {}, {})
+
+
+@pytest.mark.parametrize("name", NETWORK_METHODS)
+def test_loss_reports_terms_that_add_up_to_the_total(name):
+    labels = torch.tensor([0, 1, 2, 3, 0, 1])
+    method = build_method(name, 16, 4, labels)
+    out = torch.randn(4, 16, generator=torch.Generator().manual_seed(0)).requires_grad_(True)
+    terms = method.loss(out, labels[:4], torch.arange(4))
+    parts = [v for k, v in terms.items() if k != "loss"]
+    assert parts and torch.allclose(sum(parts), terms["loss"])
+    terms["loss"].backward()  # the total is what the loop minimises
+    assert out.grad.abs().sum() > 0
