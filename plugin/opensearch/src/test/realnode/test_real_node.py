@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "src"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "src"))
 from imagehash_demo.client import OpenSearch, OpenSearchError  # noqa: E402
 
 URL = os.environ.get("OS_URL")

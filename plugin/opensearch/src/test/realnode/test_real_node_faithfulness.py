@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "src"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "src"))
 
 URL = os.environ.get("OS_URL")
 pytestmark = pytest.mark.skipif(URL is None, reason="OS_URL is not set: no real node to test against")

@@ -14,13 +14,13 @@ import numpy
 import pytest
 from PIL import Image
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "src"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "src"))
 from imagehash_demo.client import OpenSearch, OpenSearchError  # noqa: E402
 
 URL = os.environ.get("OS_URL")
 pytestmark = pytest.mark.skipif(URL is None, reason="OS_URL is not set: no real node to test against")
 
-ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..")
 GOLDEN_DIR = os.path.join(ROOT, "models", "default", "golden")
 INDEX = "real-node-images"
 

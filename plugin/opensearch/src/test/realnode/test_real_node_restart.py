@@ -14,10 +14,10 @@ import threading
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "src"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "src"))
 from imagehash_demo.client import OpenSearch, OpenSearchError  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".."))
 URL = os.environ.get("OS_URL")
 pytestmark = pytest.mark.skipif(URL is None or os.geteuid() != 0, reason="needs OS_URL and root (restarts the node)")
 INDEX = "real-node-durable"
