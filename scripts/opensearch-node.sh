@@ -5,6 +5,7 @@
 #   scripts/opensearch-node.sh start [--plugin ZIP] [--knn]   # fresh node, plugin installed, waits until ready
 #   scripts/opensearch-node.sh stop
 #   scripts/opensearch-node.sh restart [--kill]                 # same node and data; --kill stops it with kill -9
+#   scripts/opensearch-node.sh swap ZIP                        # same node and data, our plugin replaced by ZIP
 #   scripts/opensearch-node.sh url                             # prints the node's base URL
 #
 # Environment: OS_PORT (HTTP port, default 9250), OS_NODE_DIR (default /tmp/opensearch-image-hash-node),
@@ -106,6 +107,18 @@ launch() { # starts the installed node on its data folder and waits until it ans
     log "node did not become ready in 180 s"; tail -40 "$NODE_DIR/logs/stdout.log" >&2; exit 1
 }
 
+swap() { # replaces our plugin (other plugins stay) and restarts on the same data: compares builds on one index
+    local zip=${1:?usage: swap ZIP}
+    [ -d "$HOME_DIR" ] || { echo "no node installed in $NODE_DIR: use start" >&2; exit 1; }
+    stop
+    cp "$zip" "$NODE_DIR/dist/opensearch-image-hash.zip"
+    chown "$RUN_USER": "$NODE_DIR/dist/opensearch-image-hash.zip"
+    "${AS_USER[@]}" "$HOME_DIR/bin/opensearch-plugin" remove opensearch-image-hash >"$NODE_DIR/logs/install.log" 2>&1 || true
+    "${AS_USER[@]}" "$HOME_DIR/bin/opensearch-plugin" install --batch "file://$NODE_DIR/dist/opensearch-image-hash.zip" \
+        >>"$NODE_DIR/logs/install.log" 2>&1 || { cat "$NODE_DIR/logs/install.log" >&2; exit 1; }
+    launch
+}
+
 restart() {
     [ -d "$HOME_DIR" ] || { echo "no node installed in $NODE_DIR: use start" >&2; exit 1; }
     if [ "${1:-}" = "--kill" ]; then stop KILL; else stop; fi
@@ -116,6 +129,7 @@ case ${1:-} in
     start) shift; start "$@" ;;
     stop) stop ;;
     restart) shift; restart "$@" ;;
+    swap) shift; swap "$@" ;;
     url) echo "http://127.0.0.1:$PORT" ;;
-    *) echo "usage: $0 start [--plugin ZIP] [--knn] | stop | restart [--kill] | url" >&2; exit 2 ;;
+    *) echo "usage: $0 start [--plugin ZIP] [--knn] | stop | restart [--kill] | swap ZIP | url" >&2; exit 2 ;;
 esac

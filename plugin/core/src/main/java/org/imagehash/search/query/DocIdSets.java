@@ -7,17 +7,15 @@ import org.apache.lucene.util.FixedBitSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** Doc id set conversions the scans need, in one place (their Lucene APIs differ between Lucene versions). */
+/** Doc id set conversions the scans need, in one place. */
 final class DocIdSets {
 
     private DocIdSets() {}
 
-    /** The documents of an unpositioned iterator below {@code maxDoc}, loaded in bulk. */
+    /** The documents of an unpositioned iterator, loaded in bulk where the Lucene line can. */
     static FixedBitSet toBitSet(DocIdSetIterator iterator, int maxDoc) throws IOException {
         FixedBitSet bits = new FixedBitSet(maxDoc);
-        if (iterator.nextDoc() < maxDoc) {
-            iterator.intoBitSet(maxDoc, bits, 0);
-        }
+        bits.or(iterator);
         return bits;
     }
 

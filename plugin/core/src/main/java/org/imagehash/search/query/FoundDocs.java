@@ -2,6 +2,7 @@ package org.imagehash.search.query;
 
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.Weight;
 
 import java.util.Arrays;
 
@@ -49,19 +50,20 @@ record FoundDocs(int[] docs, int[] distances) { // arrays: equals and hashCode c
     }
 
     /** Scores the found documents {@code from .. to - 1}, whose doc ids are {@code docBase} above the segment's. */
-    Scorer scorer(int from, int to, int docBase, float boost) {
-        return new FoundDocsScorer(from, to, docBase, boost);
+    Scorer scorer(Weight weight, int from, int to, int docBase, float boost) {
+        return new FoundDocsScorer(weight, from, to, docBase, boost);
     }
 
     /** Walks a run of the found documents, scored by {@link HammingScore}. */
-    private final class FoundDocsScorer extends Scorer {
+    private final class FoundDocsScorer extends HashScorer {
         private final int from;
         private final int to;
         private final int docBase;
         private final float boost;
         private int index = -1;
 
-        FoundDocsScorer(int from, int to, int docBase, float boost) {
+        FoundDocsScorer(Weight weight, int from, int to, int docBase, float boost) {
+            super(weight);
             this.from = from;
             this.to = to;
             this.docBase = docBase;

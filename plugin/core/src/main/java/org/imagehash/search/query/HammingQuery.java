@@ -137,7 +137,7 @@ public final class HammingQuery extends Query {
         final SegmentProbe probe = mode == ProbeCost.Mode.SCAN || maxDistance >= bits ? null : probe(query);
         final int[] radius = bound != null ? bound.radius() : probe == null ? null : probe.radii(maxDistance);
         final long lookups = bound != null ? bound.lookups() : radius == null ? 0 : probe.lookups(radius);
-        return new Weight(this) {
+        return new HashWeight(this) {
             private boolean probed(LeafReaderContext context, SegmentCodes codes) throws IOException {
                 if (bound != null) {
                     return bound.probed()[context.ord];
@@ -153,11 +153,12 @@ public final class HammingQuery extends Query {
                 }
                 if (probed(context, codes)) {
                     FoundDocs found = probe.within(context, codes, radius, maxDistance);
-                    return found.size() == 0 ? null : new DefaultScorerSupplier(found.scorer(0, found.size(), 0, boost));
+                    return found.size() == 0 ? null : ScorerSuppliers.of(found.scorer(this, 0, found.size(), 0, boost));
                 }
                 if (maxDistance >= bits) {
-                    return new DefaultScorerSupplier(new HammingScorer(codes, query, maxDistance, boost, null));
+                    return ScorerSuppliers.of(new HammingScorer(this, codes, query, maxDistance, boost, null));
                 }
+                final Weight weight = this;
                 return new ScorerSupplier() {
                     @Override
                     public Scorer get(long leadCost) {
@@ -165,7 +166,7 @@ public final class HammingQuery extends Query {
                         // in blocks at memory speed. Led by a selective clause: confirm only its candidates.
                         boolean eager = leadCost >= codes.count() / EAGER_SCAN_FRACTION;
                         DocIdSetIterator within = eager ? SegmentScan.within(codes, query, maxDistance) : null;
-                        return new HammingScorer(codes, query, maxDistance, boost, within);
+                        return new HammingScorer(weight, codes, query, maxDistance, boost, within);
                     }
 
                     @Override
@@ -206,7 +207,7 @@ public final class HammingQuery extends Query {
     }
 
     /** Scores the documents of one segment; the distance of the current document is computed once. */
-    private static final class HammingScorer extends Scorer {
+    private static final class HammingScorer extends HashScorer {
         private final long[] codeWords;
         private final long[] query;
         private final int words;
@@ -218,7 +219,8 @@ public final class HammingQuery extends Query {
         private int distance;
 
         /** @param within the matching documents, when already known (eager scan); null for a two-phase check */
-        HammingScorer(SegmentCodes codes, long[] query, int maxDistance, float boost, DocIdSetIterator within) {
+        HammingScorer(Weight weight, SegmentCodes codes, long[] query, int maxDistance, float boost, DocIdSetIterator within) {
+            super(weight);
             this.codeWords = codes.codes();
             this.query = query;
             this.words = codes.words();

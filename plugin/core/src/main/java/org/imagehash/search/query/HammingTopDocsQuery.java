@@ -51,7 +51,7 @@ final class HammingTopDocsQuery extends Query {
         if (searcher.getIndexReader().getContext().id() != readerId) {
             throw new IllegalStateException("[" + source + "] was rewritten for another index reader");
         }
-        return new Weight(this) {
+        return new HashWeight(this) {
             @Override
             public Explanation explain(LeafReaderContext context, int doc) {
                 int i = found.indexOf(context.docBase + doc);
@@ -70,7 +70,7 @@ final class HammingTopDocsQuery extends Query {
             public ScorerSupplier scorerSupplier(LeafReaderContext context) {
                 int from = segmentStarts[context.ord];
                 int to = segmentStarts[context.ord + 1];
-                return from == to ? null : new DefaultScorerSupplier(found.scorer(from, to, context.docBase, boost));
+                return from == to ? null : ScorerSuppliers.of(found.scorer(this, from, to, context.docBase, boost));
             }
 
             @Override

@@ -29,6 +29,7 @@ import org.imagehash.search.mih.ProbeCost;
 import org.imagehash.search.mih.SubstringLayout;
 import org.imagehash.search.HashCodeTestCase;
 import org.imagehash.search.RandomCodeIndex;
+import org.imagehash.search.TotalHits;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -125,7 +126,7 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
                     List<int[]> expected = f.bruteForce(query, filtered).stream().filter(e -> e[1] <= maxDistance).toList();
                     TopDocs top = f.searcher.search(mih, Math.max(1, f.reader.maxDoc()));
                     String message = f.layout + " max_distance:" + maxDistance + " " + mode;
-                    assertEquals(message, expected.size(), top.totalHits.value());
+                    assertEquals(message, expected.size(), TotalHits.of(top));
                     for (int i = 0; i < expected.size(); i++) {
                         assertEquals(message, expected.get(i)[0], top.scoreDocs[i].doc);
                         assertEquals(message, HammingScore.score(expected.get(i)[1], 1f), top.scoreDocs[i].score, 0f);
@@ -154,7 +155,7 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
                     int maxDistance = randomIntBetween(0, 2 * layout.count() - 1); // radius <= 1 per substring
                     List<int[]> within = f.bruteForce(query, false).stream().filter(e -> e[1] <= maxDistance).toList();
                     TopDocs radius = f.searcher.search(new HammingQuery(FIELD, query, maxDistance, cache, layout, ProbeCost.Mode.PROBE), 1000);
-                    assertEquals(layout + " r:" + maxDistance, within.size(), radius.totalHits.value());
+                    assertEquals(layout + " r:" + maxDistance, within.size(), TotalHits.of(radius));
                     int k = randomIntBetween(1, 20);
                     TopDocs top = f.searcher.search(new HammingTopKQuery(FIELD, query, k, maxDistance, null, cache, layout, ProbeCost.Mode.PROBE), k);
                     List<int[]> expected = within.stream().limit(k).toList();

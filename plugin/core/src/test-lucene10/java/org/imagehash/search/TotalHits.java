@@ -1,0 +1,13 @@
+package org.imagehash.search;
+
+import org.apache.lucene.search.TopDocs;
+
+/** Lucene 10 line: the total hit count is a record component. */
+public final class TotalHits {
+
+    private TotalHits() {}
+
+    public static long of(TopDocs top) {
+        return top.totalHits.value();
+    }
+}
