@@ -2,6 +2,7 @@ package org.imagehash.opensearch.mapper;
 
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.util.BytesRef;
+import org.imagehash.search.HashCodeField;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.mih.SubstringLayout;
@@ -29,7 +30,7 @@ import java.util.Map;
  */
 public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
 
-    public static final String CONTENT_TYPE = "hash_code";
+    public static final String CONTENT_TYPE = HashCodeField.TYPE;
 
     private static HashCodeFieldMapper toType(FieldMapper in) {
         return (HashCodeFieldMapper) in;

@@ -3,13 +3,10 @@ package org.imagehash.opensearch.mapper;
 import org.apache.lucene.search.ConstantScoreQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.BytesRef;
-import org.imagehash.search.HashCodeValues;
+import org.imagehash.search.HashCodeField;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCache;
-import org.imagehash.search.mih.ProbeCost;
 import org.imagehash.search.mih.SubstringLayout;
-import org.imagehash.search.query.HammingQuery;
-import org.imagehash.search.query.HammingTopKQuery;
 import org.opensearch.index.fielddata.IndexFieldData;
 import org.opensearch.index.mapper.ArraySourceValueFetcher;
 import org.opensearch.index.mapper.MappedFieldType;
@@ -24,62 +21,45 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The searchable side of a {@code hash_code} field: its width, and the Lucene queries that search it.
+ * The searchable side of a {@code hash_code} field in OpenSearch: the engine-neutral {@link HashCodeField} (width,
+ * accepted codes, queries) behind OpenSearch's field type.
  */
 public final class HashCodeFieldType extends MappedFieldType {
 
-    private final int bits;
-    private final SegmentCache cache;
-    private final SubstringLayout substrings; // null unless the substrings are indexed (multi-index hashing)
+    private final HashCodeField field;
 
     public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCache cache, SubstringLayout substrings) {
         super(name, false, false, true, TextSearchInfo.NONE, meta);
-        this.bits = bits;
-        this.cache = cache;
-        this.substrings = substrings;
+        this.field = new HashCodeField(name, bits, substrings, cache);
     }
 
     @Override
     public String typeName() {
-        return HashCodeFieldMapper.CONTENT_TYPE;
+        return HashCodeField.TYPE;
     }
 
     public int bits() {
-        return bits;
+        return field.bits();
     }
 
     /** How the codes are cut into indexed substrings; null when they are not. */
     public SubstringLayout substrings() {
-        return substrings;
+        return field.substrings();
     }
 
     /** Parses a code meant for this field, with an error that names the field. */
     public byte[] parseCode(Object value) {
-        return HashCodeValues.parse(value, bits, "field [" + name() + "] of type [" + typeName() + "]");
+        return field.parseCode(value);
     }
 
-    /**
-     * Every document within {@code maxDistance} of {@code code}; every document with a code if {@code maxDistance} is
-     * null. Probed by multi-index hashing where the field's substrings are indexed and the planner expects it to pay.
-     */
+    /** See {@link HashCodeField#radiusQuery}. */
     public Query hammingQuery(byte[] code, Integer maxDistance) {
-        checkLength(code);
-        return new HammingQuery(name(), code, maxDistance == null ? bits : maxDistance, cache, substrings, ProbeCost.Mode.AUTO);
+        return field.radiusQuery(code, maxDistance);
     }
 
-    /** The {@code k} nearest documents among those matching {@code filter} (null for all), within {@code maxDistance}. */
+    /** See {@link HashCodeField#topKQuery}. */
     public Query hammingTopK(byte[] code, int k, Integer maxDistance, Query filter) {
-        checkLength(code);
-        return new HammingTopKQuery(name(), code, k, maxDistance == null ? bits : maxDistance, filter, cache, substrings, ProbeCost.Mode.AUTO);
-    }
-
-    /** The one check that a query code fits the field. */
-    private void checkLength(byte[] code) {
-        if (code.length * 8 != bits) {
-            throw new IllegalArgumentException(
-                "[code] has " + code.length * 8 + " bits (" + code.length * 2 + " hex digits) but field [" + name() + "] has [bits: " + bits + "]"
-            );
-        }
+        return field.topKQuery(code, k, maxDistance, filter);
     }
 
     /** A {@code term} query on a code finds the documents with exactly that code. */
@@ -89,7 +69,7 @@ public final class HashCodeFieldType extends MappedFieldType {
             value = bytes.utf8ToString(); // the term query hands strings over as UTF-8 bytes
         }
         try {
-            return new ConstantScoreQuery(hammingQuery(parseCode(value), 0));
+            return new ConstantScoreQuery(field.radiusQuery(parseCode(value), 0));
         } catch (IllegalArgumentException e) {
             throw new QueryShardException(context, e.getMessage(), e);
         }

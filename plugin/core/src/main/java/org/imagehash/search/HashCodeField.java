@@ -1,0 +1,54 @@
+package org.imagehash.search;
+
+import org.apache.lucene.search.Query;
+import org.imagehash.search.index.SegmentCache;
+import org.imagehash.search.mih.ProbeCost;
+import org.imagehash.search.mih.SubstringLayout;
+import org.imagehash.search.query.HammingQuery;
+import org.imagehash.search.query.HammingTopKQuery;
+
+/**
+ * A {@code hash_code} field as every engine's field type sees it: its name, width and substring layout, the codes it
+ * accepts and the queries that search it. The engines' field types delegate here, so the rules are the same in each.
+ *
+ * @param substrings how codes are cut into indexed substrings (multi-index hashing); null when they are not
+ */
+public record HashCodeField(String name, int bits, SubstringLayout substrings, SegmentCache cache) {
+
+    public static final String TYPE = "hash_code";
+
+    /** Parses a code meant for this field, with an error that names the field. */
+    public byte[] parseCode(Object value) {
+        return HashCodeValues.parse(value, bits, "field [" + name + "] of type [" + TYPE + "]");
+    }
+
+    /**
+     * Every document within {@code maxDistance} of {@code code}; every document with a code if {@code maxDistance} is
+     * null. Probed by multi-index hashing where the substrings are indexed and the planner expects it to pay.
+     *
+     * @throws IllegalArgumentException when the code does not have the field's bits
+     */
+    public Query radiusQuery(byte[] code, Integer maxDistance) {
+        checkLength(code);
+        return new HammingQuery(name, code, maxDistance == null ? bits : maxDistance, cache, substrings, ProbeCost.Mode.AUTO);
+    }
+
+    /**
+     * The {@code k} nearest documents among those matching {@code filter} (null for all), within {@code maxDistance}.
+     *
+     * @throws IllegalArgumentException when the code does not have the field's bits
+     */
+    public Query topKQuery(byte[] code, int k, Integer maxDistance, Query filter) {
+        checkLength(code);
+        return new HammingTopKQuery(name, code, k, maxDistance == null ? bits : maxDistance, filter, cache, substrings, ProbeCost.Mode.AUTO);
+    }
+
+    /** The one check that a query code fits the field. */
+    private void checkLength(byte[] code) {
+        if (code.length * 8 != bits) {
+            throw new IllegalArgumentException(
+                "[code] has " + code.length * 8 + " bits (" + code.length * 2 + " hex digits) but field [" + name + "] has [bits: " + bits + "]"
+            );
+        }
+    }
+}

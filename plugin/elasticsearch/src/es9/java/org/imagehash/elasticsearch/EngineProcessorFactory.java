@@ -1,0 +1,17 @@
+package org.imagehash.elasticsearch;
+
+import org.elasticsearch.cluster.metadata.ProjectId;
+import org.elasticsearch.ingest.Processor;
+
+import java.util.Map;
+
+/** Elasticsearch 9 line: processors are created for a project. */
+public abstract class EngineProcessorFactory implements Processor.Factory {
+
+    @Override
+    public Processor create(Map<String, Processor.Factory> factories, String tag, String description, Map<String, Object> config, ProjectId project) {
+        return create(tag, description, config);
+    }
+
+    protected abstract Processor create(String tag, String description, Map<String, Object> config);
+}
