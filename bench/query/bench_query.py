@@ -9,6 +9,11 @@ The same codes (clustered, reproducible from --seed) go into one index per repre
   long  one `long` field per 64 bits            -> Painless Long.bitCount script; k-NN `hammingbit` on long (64 bits)
   hnsw  binary `knn_vector`, Lucene HNSW        -> k-NN approximate `knn` query (recall@10 against exact)
 
+On Elasticsearch (the plugin's Elasticsearch flavour; no k-NN plugin there), its own bit vectors instead:
+
+  esflat  `dense_vector` `element_type: bit`, `flat`  -> ES `knn` query, exact (brute force)
+  eshnsw  `dense_vector` `element_type: bit`, `hnsw`  -> ES `knn` query, approximate (num_candidates 100 / 256)
+
 Loading refreshes every --refresh-every documents, as a live index does, so that the "loaded" state has the
 segments that indexing and the merge policy leave. For each index state (as loaded, then force-merged to one segment) each engine runs in its own block: warm-up
 queries, then timed queries with a client-side timer (stdlib client, one request at a time: single-client QPS).
@@ -31,7 +36,7 @@ import numpy as np
 
 from imagehash_demo.client import OpenSearch, OpenSearchError
 
-REPS = ["ih", "kv", "bin", "long", "hnsw"]
+REPS = ["ih", "kv", "bin", "long", "hnsw"]  # OpenSearch; Elasticsearch: --reps ih,esflat,eshnsw
 LABELS = 10  # label values, uniform: a term filter keeps ~10 % of the documents
 
 
@@ -78,6 +83,8 @@ def doc_source(rep, code_bytes, label, bits):
         return '{"code":"%s","label":"%s"}' % (code_bytes.tobytes().hex(), lab)
     if rep in ("kv", "hnsw"):
         return '{"vec":[%s],"label":"%s"}' % (",".join(str(int(b)) for b in code_bytes.view(np.int8)), lab)
+    if rep in ("esflat", "eshnsw"):
+        return '{"v":"%s","label":"%s"}' % (code_bytes.tobytes().hex(), lab)
     if rep == "bin":
         return '{"b":"%s","label":"%s"}' % (base64.b64encode(code_bytes.tobytes()).decode(), lab)
     if rep == "long":
@@ -99,6 +106,10 @@ def mapping(rep, bits):
         props["vec"] = {"type": "knn_vector", "dimension": bits, "data_type": "binary",
                         "method": {"name": "hnsw", "engine": "lucene", "space_type": "hamming",
                                    "parameters": {"m": 16, "ef_construction": 100}}}
+    elif rep in ("esflat", "eshnsw"):
+        options = {"type": "flat"} if rep == "esflat" else {"type": "hnsw", "m": 16, "ef_construction": 100}
+        props["v"] = {"type": "dense_vector", "element_type": "bit", "dims": bits, "index": True, "similarity": "l2_norm",
+                      "index_options": options}
     elif rep == "bin":
         props["b"] = {"type": "binary", "doc_values": True}
     elif rep == "long":
@@ -235,6 +246,14 @@ def build_query(engine, q, bits, n, label=None, radius=None):
         if filt:
             kq["filter"] = filt
         return index_name("hnsw", n, bits), dict(base, query={"knn": {"vec": kq}})
+    if engine.startswith("es_"):  # Elasticsearch bit vectors: flat = exact, hnsw = approximate
+        kq = {"field": "v", "query_vector": hexcode, "k": 10, "num_candidates": 100}
+        if "_nc" in engine:
+            kq["num_candidates"] = int(engine.split("_nc")[1])
+        if filt:
+            kq["filter"] = filt
+        rep = "esflat" if engine == "es_flat" else "eshnsw"
+        return index_name(rep, n, bits), dict(base, query={"knn": kq})
     if engine == "match_all":
         return index_name("ih", n, bits), dict(base, query={"match_all": {}})
     raise ValueError(engine)
@@ -329,8 +348,9 @@ def main():
     if args.bits != 64:
         engines = [e for e in engines if e != "hammingbit_long"]
     need = {"ours": "ih", "match_all": "ih", "knn_score": "kv", "hammingbit_bin": "bin", "hammingbit_long": "long",
-            "painless": "long"}
-    engines = [e for e in engines if need.get(e, "hnsw" if e.startswith("hnsw") else None) in reps]
+            "painless": "long", "es_flat": "esflat"}
+    engines = [e for e in engines
+               if need.get(e, "hnsw" if e.startswith("hnsw") else "eshnsw" if e.startswith("es_hnsw") else None) in reps]
 
     log(f"generating {args.n} codes of {args.bits} bits")
     centres, weights, codes, labels = make_codes(args.n, args.bits, args.clusters, args.flip, args.seed)
@@ -385,7 +405,8 @@ def main():
         st["breaker_before"] = breaker_bytes(client)
         st["heap_before"] = jvm_heap_used(client)
         for mode in args.modes.split(","):
-            mode_engines = [e for e in engines if not (mode == "radius" and (e.startswith("hnsw") or e == "match_all"))]
+            mode_engines = [e for e in engines
+                            if not (mode == "radius" and (e.startswith(("hnsw", "es_")) or e == "match_all"))]
             for rnd in range(args.rounds):
                 order = mode_engines if rnd % 2 == 0 else list(reversed(mode_engines))
                 for engine in order:
