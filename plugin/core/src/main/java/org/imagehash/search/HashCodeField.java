@@ -17,6 +17,33 @@ public record HashCodeField(String name, int bits, SubstringLayout substrings, S
 
     public static final String TYPE = "hash_code";
 
+    /** The {@code bits} mapping parameter as given: an integer (or its string); errors name the field. */
+    public static Integer parseBitsParameter(String field, Object value) {
+        if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+            return ((Number) value).intValue();
+        }
+        if (value instanceof String s) {
+            try {
+                return Integer.parseInt(s.trim());
+            } catch (NumberFormatException e) {
+                // reported below with the field's name
+            }
+        }
+        throw new IllegalArgumentException("[bits] of field [" + field + "] must be an integer, got [" + value + "]");
+    }
+
+    /** Checks the required {@code bits} mapping parameter: a multiple of 8 in [8, 4096]. */
+    public static void checkBitsParameter(String field, Integer bits) {
+        if (bits == null) {
+            throw new IllegalArgumentException("[bits] is required for field [" + field + "] of type [" + TYPE + "]");
+        }
+        try {
+            HashCodes.checkBits(bits);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[bits] of field [" + field + "] " + e.getMessage());
+        }
+    }
+
     /** Parses a code meant for this field, with an error that names the field. */
     public byte[] parseCode(Object value) {
         return HashCodeValues.parse(value, bits, "field [" + name + "] of type [" + TYPE + "]");

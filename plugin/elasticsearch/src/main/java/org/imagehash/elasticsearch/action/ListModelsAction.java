@@ -1,7 +1,7 @@
 package org.imagehash.elasticsearch.action;
 
-import org.imagehash.model.ModelManifest;
 import org.imagehash.model.ModelRegistry;
+import org.imagehash.model.ModelsApi;
 import org.elasticsearch.action.ActionRequest;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionType;
@@ -19,9 +19,7 @@ import org.elasticsearch.tasks.Task;
 import org.elasticsearch.transport.TransportService;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -55,33 +53,12 @@ public final class ListModelsAction extends ActionType<ListModelsAction.Response
         private final List<Map<String, Object>> models;
 
         Response(List<ModelRegistry.ModelInfo> infos) {
-            this.models = infos.stream().map(Response::describe).toList();
+            this.models = infos.stream().map(ModelsApi::describe).toList();
         }
 
         @SuppressWarnings("unchecked")
         Response(StreamInput in) throws IOException {
             models = (List<Map<String, Object>>) in.readGenericValue();
-        }
-
-        private static Map<String, Object> describe(ModelRegistry.ModelInfo info) {
-            ModelManifest m = info.manifest();
-            Map<String, Object> input = new LinkedHashMap<>();
-            input.put("height", m.height());
-            input.put("width", m.width());
-            input.put("channels", m.channels());
-            input.put("colour_mode", m.colourMode().name().toLowerCase(Locale.ROOT));
-            Map<String, Object> model = new LinkedHashMap<>();
-            model.put("id", info.id());
-            model.put("source", info.source());
-            model.put("manifest_id", m.id());
-            model.put("bits", m.bits());
-            model.put("input", input);
-            model.put("method", m.method());
-            model.put("dataset", m.dataset());
-            model.put("map_all", m.mapAll());
-            model.put("loaded", info.loaded());
-            model.put("device", info.device());
-            return model;
         }
 
         @Override

@@ -3,7 +3,6 @@ package org.imagehash.elasticsearch.mapper;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.util.BytesRef;
 import org.imagehash.search.HashCodeField;
-import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.mih.SubstringLayout;
 import org.imagehash.search.mih.SubstringsOption;
@@ -71,17 +70,11 @@ public final class HashCodeFieldMapper extends FieldMapper {
         }
 
         private static Integer parseBits(String field, Object value) {
-            if (value instanceof Integer || value instanceof Long || value instanceof Short) {
-                return ((Number) value).intValue();
+            try {
+                return HashCodeField.parseBitsParameter(field, value);
+            } catch (IllegalArgumentException e) {
+                throw new MapperParsingException(e.getMessage());
             }
-            if (value instanceof String s) {
-                try {
-                    return Integer.parseInt(s.trim());
-                } catch (NumberFormatException e) {
-                    // reported below with the field's name
-                }
-            }
-            throw new MapperParsingException("[bits] of field [" + field + "] must be an integer, got [" + value + "]");
         }
 
         private static SubstringsOption parseSubstrings(String field, Object value) {
@@ -93,13 +86,10 @@ public final class HashCodeFieldMapper extends FieldMapper {
         }
 
         private void validateBits(Integer value) {
-            if (value == null) {
-                throw new MapperParsingException("[bits] is required for field [" + leafName() + "] of type [" + CONTENT_TYPE + "]");
-            }
             try {
-                HashCodes.checkBits(value);
+                HashCodeField.checkBitsParameter(leafName(), value);
             } catch (IllegalArgumentException e) {
-                throw new MapperParsingException("[bits] of field [" + leafName() + "] " + e.getMessage());
+                throw new MapperParsingException(e.getMessage());
             }
         }
 

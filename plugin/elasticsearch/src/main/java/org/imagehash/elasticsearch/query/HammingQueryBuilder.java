@@ -6,6 +6,7 @@ import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
 import org.imagehash.elasticsearch.mapper.HashCodeFieldMapper;
 import org.imagehash.elasticsearch.mapper.HashCodeFieldType;
+import org.imagehash.search.query.HammingQueryJson;
 import org.imagehash.search.query.ImageEncoder;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
@@ -45,9 +46,8 @@ import java.util.Objects;
  */
 public final class HammingQueryBuilder extends EngineQueryBuilder<HammingQueryBuilder> {
 
-    public static final String NAME = "hamming";
-    /** Same ceiling as the default {@code index.max_result_window}: a shard never returns more. */
-    public static final int MAX_K = 10_000;
+    public static final String NAME = HammingQueryJson.NAME;
+    public static final int MAX_K = HammingQueryJson.MAX_K;
 
     private final String fieldName;
     private final CodeSource source;
@@ -63,7 +63,7 @@ public final class HammingQueryBuilder extends EngineQueryBuilder<HammingQueryBu
 
     HammingQueryBuilder(String fieldName, CodeSource source, ImageEncoder encoder) {
         if (fieldName == null || fieldName.isEmpty()) {
-            throw new IllegalArgumentException("[" + NAME + "] requires [" + HammingQueryParser.FIELD.getPreferredName() + "]");
+            throw new IllegalArgumentException("[" + NAME + "] requires [" + "field" + "]");
         }
         this.fieldName = fieldName;
         this.source = Objects.requireNonNull(source);
@@ -78,6 +78,18 @@ public final class HammingQueryBuilder extends EngineQueryBuilder<HammingQueryBu
     /** A query by example: the code stored in document {@code id} of {@code index}, in the same field. */
     public static HammingQueryBuilder like(String fieldName, String index, String id) {
         return new HammingQueryBuilder(fieldName, new CodeSource.Like(index, id), null);
+    }
+
+    /** The builder for a parsed query (its filter aside). */
+    static HammingQueryBuilder from(HammingQueryJson json, ImageEncoder encoder) {
+        CodeSource source = json.code() != null ? new CodeSource.Code(json.code())
+            : json.image() != null ? new CodeSource.Image(json.image(), json.modelId())
+            : new CodeSource.Like(json.likeIndex(), json.likeId());
+        return new HammingQueryBuilder(json.field(), source, encoder).k(json.k())
+            .maxDistance(json.maxDistance())
+            .ignoreUnmapped(json.ignoreUnmapped())
+            .boost(json.boost())
+            .queryName(json.queryName());
     }
 
     public static HammingQueryBuilder fromXContent(XContentParser parser, ImageEncoder encoder) throws IOException {
@@ -133,10 +145,7 @@ public final class HammingQueryBuilder extends EngineQueryBuilder<HammingQueryBu
     }
 
     public HammingQueryBuilder k(Integer k) {
-        if (k != null && (k < 1 || k > MAX_K)) {
-            throw new IllegalArgumentException("[" + NAME + "] [k] must be between 1 and " + MAX_K + ", got [" + k + "]");
-        }
-        this.k = k;
+        this.k = HammingQueryJson.checkK(k);
         return this;
     }
 
@@ -145,10 +154,7 @@ public final class HammingQueryBuilder extends EngineQueryBuilder<HammingQueryBu
     }
 
     public HammingQueryBuilder maxDistance(Integer maxDistance) {
-        if (maxDistance != null && maxDistance < 0) {
-            throw new IllegalArgumentException("[" + NAME + "] [max_distance] must be >= 0, got [" + maxDistance + "]");
-        }
-        this.maxDistance = maxDistance;
+        this.maxDistance = HammingQueryJson.checkMaxDistance(maxDistance);
         return this;
     }
 
@@ -178,19 +184,19 @@ public final class HammingQueryBuilder extends EngineQueryBuilder<HammingQueryBu
     @Override
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
-        builder.field(HammingQueryParser.FIELD.getPreferredName(), fieldName);
+        builder.field("field", fieldName);
         source.toXContent(builder);
         if (k != null) {
-            builder.field(HammingQueryParser.K.getPreferredName(), k);
+            builder.field("k", k);
         }
         if (maxDistance != null) {
-            builder.field(HammingQueryParser.MAX_DISTANCE.getPreferredName(), maxDistance);
+            builder.field("max_distance", maxDistance);
         }
         if (filter != null) {
-            builder.field(HammingQueryParser.FILTER.getPreferredName(), filter);
+            builder.field("filter", filter);
         }
         if (ignoreUnmapped) {
-            builder.field(HammingQueryParser.IGNORE_UNMAPPED.getPreferredName(), true);
+            builder.field("ignore_unmapped", true);
         }
         printBoostAndQueryName(builder);
         builder.endObject();
