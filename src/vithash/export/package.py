@@ -8,6 +8,7 @@ import torch
 from vithash.config import ModelConfig, build_model
 from vithash.data.datasets import load_pool
 from vithash.data.normalise import normalise
+from vithash.data.preprocessing import Preprocessing
 from vithash.data.protocol import make_split
 from vithash.evaluation.encode import encode_outputs
 from vithash.export.golden import SAFE_MARGIN, choose_golden, write_golden
@@ -21,6 +22,13 @@ TRAIN_SET_DESCRIPTIONS = {
 }
 
 
+def run_preprocessing(config, pool):
+    """The preprocessing a run trained with: recorded in its config, else (older runs) the pool's."""
+    if config.get("preprocessing"):
+        return Preprocessing.from_dict(config["preprocessing"])
+    return pool.preprocessing
+
+
 def load_run(checkpoint):
     ckpt = torch.load(checkpoint, map_location="cpu")
     config = ckpt["config"]
@@ -30,16 +38,16 @@ def load_run(checkpoint):
 
 
 def export_model(model, config, result, out, model_id, golden_images, golden_outputs, golden_labels,
-                 golden_sources, class_names, mean, std):
+                 golden_sources, class_names, preprocessing):
     os.makedirs(out, exist_ok=True)
-    c, h, w = golden_images.shape[1:]
-    onnx_model = export_onnx(model, os.path.join(out, "model.onnx"), c, h, w)
+    p = preprocessing
+    onnx_model = export_onnx(model, os.path.join(out, "model.onnx"), p.channels, p.height, p.width)
     # The ONNX file must carry exactly the weights that produced the golden outputs.
     check = fuse_for_export(build_model(ModelConfig.from_dict(config["model"]), config["bits"], config["method"]))
     missing = load_weights_from_onnx(check, onnx_model)
     assert all(k.endswith("num_batches_tracked") for k in missing), missing
     with torch.no_grad():
-        again = check(normalise(torch.from_numpy(golden_images), mean, std)).numpy()
+        again = check(normalise(torch.from_numpy(golden_images), p.mean, p.std)).numpy()
     assert np.allclose(again, golden_outputs, atol=1e-5), "ONNX weights do not reproduce the outputs"
 
     write_golden(os.path.join(out, "golden"), golden_images, golden_outputs, golden_labels, golden_sources,
@@ -62,8 +70,8 @@ def export_model(model, config, result, out, model_id, golden_images, golden_out
                   "map_all": result["map_all"], "map_1000": result["map_1000"],
                   "map_all_tie_aware": result["map_all_tie_aware"],
                   "precision_at": result["precision_at"]}
-    manifest = build_manifest(model_id, config["bits"], config["method"], c, h, w, mean, std, config["dataset"],
-                              training, evaluation, config["model"], class_names)
+    manifest = build_manifest(model_id, config["bits"], config["method"], p, config["dataset"], training, evaluation,
+                              config["model"], class_names)
     with open(os.path.join(out, "model.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     return manifest
@@ -77,9 +85,10 @@ def export_package(checkpoint, out, model_id=None, golden_count=32, dataset="fas
     model_id = model_id or f"vithash-{config['dataset']}-{config['method']}-{config['bits']}-{config['train_set']}"
     # Golden images come from the query set: never trained on, real, native size.
     candidates = split.query
-    outputs = encode_outputs(model, torch.from_numpy(pool.images[candidates]), pool.mean, pool.std)
+    prep = run_preprocessing(config, pool)
+    outputs = encode_outputs(model, torch.from_numpy(pool.images[candidates]), prep.mean, prep.std)
     safe = np.abs(outputs).min(axis=1) > SAFE_MARGIN
     pick = choose_golden(outputs[safe], pool.labels[candidates][safe], golden_count)
     chosen = candidates[safe][pick]
     return export_model(model, config, result, out, model_id, pool.images[chosen], outputs[safe][pick],
-                        pool.labels[chosen], chosen, pool.class_names, pool.mean, pool.std)
+                        pool.labels[chosen], chosen, pool.class_names, prep)

@@ -21,8 +21,9 @@ import java.util.Map;
 
 /**
  * Turns encoded image bytes into a model's input exactly as the training code does: decode (JPEG, PNG, GIF, BMP,
- * WebP through ImageIO and the TwelveMonkeys plugins), convert to grey or RGB with Pillow's rules, resize with
- * Pillow's bilinear filter when the size differs, then {@code (pixel / 255 - mean) / std} per channel, laid out CHW.
+ * WebP through ImageIO and the TwelveMonkeys plugins), convert to grey or RGB with Pillow's rules, apply the EXIF
+ * orientation, resize with Pillow's bilinear or bicubic filter (stretch, or shorter side), centre crop, then
+ * {@code (pixel / 255 - mean) / std} per channel, laid out CHW. The manifest says which steps apply.
  */
 public final class ImagePreprocessor {
 
@@ -78,12 +79,48 @@ public final class ImagePreprocessor {
             );
         }
         BufferedImage image = decode(encoded);
-        int width = image.getWidth();
-        int height = image.getHeight();
         int[][] planes = manifest.colourMode() == ModelManifest.ColourMode.GREY ? new int[][] { grey(image) } : rgb(image);
-        if (width != manifest.width() || height != manifest.height()) {
+        return geometry(planes, image.getWidth(), image.getHeight(), encoded);
+    }
+
+    /** EXIF orientation, resize and centre crop, as the manifest's geometry says (see vithash.data.preprocessing). */
+    private int[][] geometry(int[][] planes, int width, int height, byte[] encoded) {
+        ModelManifest.Geometry g = manifest.geometry();
+        if (g.exifOrientation()) {
+            int orientation = ExifOrientation.read(encoded);
             for (int c = 0; c < planes.length; c++) {
-                planes[c] = PilResize.resize(planes[c], width, height, manifest.width(), manifest.height());
+                planes[c] = ExifOrientation.apply(planes[c], width, height, orientation);
+            }
+            if (orientation >= 5) {
+                int w = width;
+                width = height;
+                height = w;
+            }
+        }
+        int outWidth = manifest.width();
+        int outHeight = manifest.height();
+        if (g.resize() == ModelManifest.ResizeRule.SHORTER_SIDE) {
+            // torchvision's Resize(int): the shorter side to size, the longer to int(size * long / short)
+            int size = g.resizeSize();
+            outWidth = width <= height ? size : (int) ((double) size * width / height);
+            outHeight = width <= height ? (int) ((double) size * height / width) : size;
+        }
+        if (width != outWidth || height != outHeight) {
+            for (int c = 0; c < planes.length; c++) {
+                planes[c] = PilResize.resize(planes[c], width, height, outWidth, outHeight, g.interpolation());
+            }
+        }
+        if (g.crop() > 0) {
+            int size = g.crop();
+            // torchvision's CenterCrop: int(round((h - size) / 2.0)), Python's round half to even
+            int top = (int) Math.rint((outHeight - size) / 2.0);
+            int left = (int) Math.rint((outWidth - size) / 2.0);
+            for (int c = 0; c < planes.length; c++) {
+                int[] cropped = new int[size * size];
+                for (int y = 0; y < size; y++) {
+                    System.arraycopy(planes[c], (top + y) * outWidth + left, cropped, y * size, size);
+                }
+                planes[c] = cropped;
             }
         }
         return planes;
