@@ -10,6 +10,7 @@ import numpy as np
 
 from vithash.data.cifar import load_cifar10
 from vithash.data.idx import read_idx
+from vithash.data.images import ArrayImages
 from vithash.data.preprocessing import Preprocessing
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"  # from the Debian package dataset-fashion-mnist
@@ -35,6 +36,13 @@ class ImagePool:
     @property
     def colour_mode(self):
         return "grey" if self.images.shape[1] == 1 else "rgb"
+
+    def image_set(self, indices):
+        return ArrayImages(self.images[np.asarray(indices)])
+
+    def describe(self):
+        """What the run's config records about the data beyond its name (nothing: the dataset fixes it)."""
+        return {}
 
     @property
     def preprocessing(self):

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from vithash.config import TrainConfig, build_method
+from vithash.data.images import ArrayImages
 from vithash.methods.base import FitSetup, NetworkMethod
 from vithash.methods.registry import get_method, method_names
 from vithash.test_experiment import TINY, toy_pool
@@ -15,13 +16,13 @@ NETWORK_METHODS = [n for n in method_names() if issubclass(get_method(n), Networ
 @pytest.mark.parametrize("name", method_names())
 def test_fit_then_encode_any_images(name, tmp_path):
     pool = toy_pool(8)
-    images, labels = torch.from_numpy(pool.images), torch.from_numpy(pool.labels)
+    images, labels = ArrayImages(pool.images), torch.from_numpy(pool.labels)
     method = build_method(name, 16, pool.num_classes, labels[:24])
     setup = FitSetup(TINY, TrainConfig(epochs=1, batch_size=12), pool.mean, pool.std, log=lambda *a: None)
-    history = method.fit(images[:24], labels[:24], setup)
+    history = method.fit(images.subset(range(24)), labels[:24], setup)
     assert set(history) == {"train_seconds", "epochs", "loss_history", "loss_terms_history"}
     assert len(history["loss_history"]) == len(history["loss_terms_history"]) == history["epochs"]
-    outputs = method.encode(images[24:])  # images it never saw
+    outputs = method.encode(images.subset(range(24, 32)))  # images it never saw
     assert isinstance(outputs, np.ndarray) and outputs.shape == (8, 16)
     method.save(str(tmp_path / "model.pt"), {}, {})
 
