@@ -43,6 +43,7 @@ def run_experiment(pool, split, method_name, bits, model_cfg: ModelConfig, train
     if work_dir:
         os.makedirs(work_dir, exist_ok=True)
     log(f"== {method_name} {bits} bits on {len(train_idx)} images ({train_set}), key {key}")
+    pool.record(work_dir, log)
 
     setup = FitSetup(model_cfg, train_cfg, pool.mean, pool.std, run_key=key, init_from=init_from, log=log,
                      checkpoint=os.path.join(work_dir, "checkpoint.pt") if work_dir else None, workers=workers,

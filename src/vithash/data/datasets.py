@@ -40,6 +40,9 @@ class ImagePool:
     def image_set(self, indices):
         return ArrayImages(self.images[np.asarray(indices)])
 
+    def record(self, work_dir, log=print):
+        """Files a run keeps about its data: none (the dataset and the protocol split fix everything)."""
+
     def describe(self):
         """What the run's config records about the data beyond its name (nothing: the dataset fixes it)."""
         return {}

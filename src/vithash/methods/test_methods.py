@@ -37,3 +37,27 @@ def test_loss_reports_terms_that_add_up_to_the_total(name):
     assert parts and torch.allclose(sum(parts), terms["loss"])
     terms["loss"].backward()  # the total is what the loop minimises
     assert out.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("name", NETWORK_METHODS)
+def test_multi_label_losses(name):
+    labels = torch.tensor([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 1]])
+    method = build_method(name, 16, 3, labels)
+    out = torch.randn(4, 16, generator=torch.Generator().manual_seed(0)).requires_grad_(True)
+    terms = method.loss(out, labels[:4], torch.arange(4))
+    assert torch.isfinite(terms["loss"]) and torch.allclose(sum(v for k, v in terms.items() if k != "loss"),
+                                                            terms["loss"])
+    terms["loss"].backward()
+    assert out.grad.abs().sum() > 0
+    method.after_epoch(0)
+
+
+@pytest.mark.parametrize("name", ["dpsh", "asymmetric", "csq"])
+def test_one_hot_rows_give_the_single_label_loss(name):
+    # similarity, centres and ratios defined on multi-hot rows agree with the class-index forms
+    labels = torch.tensor([0, 1, 2, 0, 1, 2])
+    out = torch.randn(4, 16, generator=torch.Generator().manual_seed(0))
+    single = build_method(name, 16, 3, labels).loss(out, labels[:4], torch.arange(4))
+    onehot = torch.nn.functional.one_hot(labels, 3)
+    multi = build_method(name, 16, 3, onehot).loss(out, onehot[:4], torch.arange(4))
+    assert torch.allclose(single["loss"], multi["loss"], atol=1e-6)
