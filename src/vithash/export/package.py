@@ -32,7 +32,8 @@ def run_preprocessing(config, pool):
 def load_run(checkpoint):
     ckpt = torch.load(checkpoint, map_location="cpu")
     config = ckpt["config"]
-    model = build_model(ModelConfig.from_dict(config["model"]), config["bits"], config["method"])
+    model = build_model(ModelConfig.from_dict(config["model"]), config["bits"], config["method"],
+                        load_weights=False)
     model.load_state_dict(ckpt["model"])
     return model.eval(), config, ckpt["result"]
 
@@ -43,7 +44,8 @@ def export_model(model, config, result, out, model_id, golden_images, golden_out
     p = preprocessing
     onnx_model = export_onnx(model, os.path.join(out, "model.onnx"), p.channels, p.height, p.width)
     # The ONNX file must carry exactly the weights that produced the golden outputs.
-    check = fuse_for_export(build_model(ModelConfig.from_dict(config["model"]), config["bits"], config["method"]))
+    check = fuse_for_export(build_model(ModelConfig.from_dict(config["model"]), config["bits"], config["method"],
+                        load_weights=False))
     missing = load_weights_from_onnx(check, onnx_model)
     assert all(k.endswith("num_batches_tracked") for k in missing), missing
     with torch.no_grad():
