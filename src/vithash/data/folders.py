@@ -68,12 +68,21 @@ class FilePool:
         return FileImages([self.files[i] for i in np.asarray(indices)], self.preprocessing)
 
     def split_record(self):
-        rel = [os.path.relpath(f, self.root) for f in self.files]
-        return {"source": self.source, **{k: [rel[i] for i in getattr(self.split, k)]
-                                          for k in ("query", "database", "train")}}
+        """Everything needed to rebuild the pool (export does): files relative to root, labels, split indices."""
+        return {"source": self.source, "name": self.name, "root": os.path.abspath(self.root),
+                "class_names": self.class_names, "files": [os.path.relpath(f, self.root) for f in self.files],
+                "labels": self.labels.tolist(),
+                **{k: getattr(self.split, k).tolist() for k in ("query", "database", "train")}}
+
+    @staticmethod
+    def from_record(record, preprocessing):
+        split = Split(*[np.array(record[k], np.int64) for k in ("query", "database", "train")])
+        labels = np.array(record["labels"], np.int64 if not isinstance(record["labels"][0], list) else np.uint8)
+        return FilePool(record["name"], record["root"], [os.path.join(record["root"], f) for f in record["files"]],
+                        labels, record["class_names"], split, record["source"], [], preprocessing)
 
     def describe(self):
-        digest = hashlib.sha256(json.dumps([self.split_record(), self.labels.tolist()]).encode()).hexdigest()[:16]
+        digest = hashlib.sha256(json.dumps(self.split_record()).encode()).hexdigest()[:16]
         return {"preprocessing": self.preprocessing.to_dict(),
                 "data": {"root": os.path.abspath(self.root), "images": len(self.files), "source": self.source,
                          "multi_label": self.multi_label, "classes": self.class_names, "skipped": len(self.skipped),

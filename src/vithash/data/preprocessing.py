@@ -102,6 +102,16 @@ class Preprocessing:
     # --- the pipeline --------------------------------------------------------------------------------------
     def pil(self, image):
         """A decoded PIL image -> the model-sized PIL image (steps 1-5)."""
+        image = self.resized(image)
+        if self.crop:
+            w, h = image.size
+            top, left = centre_crop_offset(h, self.crop), centre_crop_offset(w, self.crop)
+            image = image.crop((left, top, left + self.crop, top + self.crop))
+        return image
+
+    def resized(self, image):
+        """Steps 1-4: oriented, converted and resized, not yet cropped. Preprocessing this image again changes
+        nothing but the crop (its shorter side already has the resize size), which is what golden images are."""
         if self.exif_orientation:
             image = ImageOps.exif_transpose(image)
         if image.mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -115,16 +125,11 @@ class Preprocessing:
                 image = image.resize((self.width, self.height), filt)
         else:
             image = image.resize(shorter_side_size(w, h, self.resize_size), filt)
-        if self.crop:
-            w, h = image.size
-            top, left = centre_crop_offset(h, self.crop), centre_crop_offset(w, self.crop)
-            image = image.crop((left, top, left + self.crop, top + self.crop))
         return image
 
     def array(self, image):
         """A decoded PIL image -> uint8 [C, H, W]."""
-        a = np.asarray(self.pil(image), dtype=np.uint8)
-        return a[None] if a.ndim == 2 else a.transpose(2, 0, 1).copy()
+        return chw(self.pil(image))
 
     def load(self, source):
         """A path, bytes or file object -> uint8 [C, H, W]. Raises OSError (PIL's UnidentifiedImageError
@@ -188,3 +193,15 @@ def shorter_side_size(width, height, size):
 def centre_crop_offset(length, size):
     """torchvision's CenterCrop offset: int(round((length - size) / 2.0)), Python rounding (half to even)."""
     return int(round((length - size) / 2.0))
+
+
+def chw(image):
+    """An L or RGB PIL image -> uint8 [C, H, W]."""
+    a = np.asarray(image, dtype=np.uint8)
+    return a[None] if a.ndim == 2 else a.transpose(2, 0, 1).copy()
+
+
+def from_chw(array):
+    """uint8 [C, H, W] -> an L or RGB PIL image."""
+    return Image.fromarray(array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0),
+                           "L" if array.shape[0] == 1 else "RGB")

@@ -4,11 +4,13 @@ import os
 
 import numpy as np
 import torch
+from PIL import Image
 
 from vithash.config import ModelConfig, build_model
 from vithash.data.datasets import load_pool
 from vithash.data.normalise import normalise
-from vithash.data.preprocessing import Preprocessing
+from vithash.data.folders import FilePool
+from vithash.data.preprocessing import Preprocessing, chw, from_chw
 from vithash.data.protocol import make_split
 from vithash.evaluation.encode import encode_outputs
 from vithash.export.golden import SAFE_MARGIN, choose_golden, write_golden
@@ -40,8 +42,11 @@ def load_run(checkpoint):
 
 def export_model(model, config, result, out, model_id, golden_images, golden_outputs, golden_labels,
                  golden_sources, class_names, preprocessing):
+    """golden_images: uint8 [C, H, W] arrays written as PNGs (of any size: preprocessing them gives the model
+    inputs that produced golden_outputs)."""
     os.makedirs(out, exist_ok=True)
     p = preprocessing
+    inputs = np.stack([p.array(from_chw(img)) for img in golden_images])
     onnx_model = export_onnx(model, os.path.join(out, "model.onnx"), p.channels, p.height, p.width)
     # The ONNX file must carry exactly the weights that produced the golden outputs.
     check = fuse_for_export(build_model(ModelConfig.from_dict(config["model"]), config["bits"], config["method"],
@@ -49,14 +54,16 @@ def export_model(model, config, result, out, model_id, golden_images, golden_out
     missing = load_weights_from_onnx(check, onnx_model)
     assert all(k.endswith("num_batches_tracked") for k in missing), missing
     with torch.no_grad():
-        again = check(normalise(torch.from_numpy(golden_images), p.mean, p.std)).numpy()
+        again = check(normalise(torch.from_numpy(inputs), p.mean, p.std)).numpy()
     assert np.allclose(again, golden_outputs, atol=1e-5), "ONNX weights do not reproduce the outputs"
 
     write_golden(os.path.join(out, "golden"), golden_images, golden_outputs, golden_labels, golden_sources,
                  class_names, model_id)
     n = config["train_size"]
-    training = {"train_set": config["train_set"], "train_size": n,
-                "description": TRAIN_SET_DESCRIPTIONS[config["train_set"]].format(n=f"{n:,}"),
+    data = config.get("data")
+    description = (f"{n:,} images of {data['root']} ({data['source']})" if data
+                   else TRAIN_SET_DESCRIPTIONS[config["train_set"]].format(n=f"{n:,}"))
+    training = {"train_set": config["train_set"], "train_size": n, "description": description,
                 "epochs": result["epochs"], "train_seconds": result["train_seconds"], "recipe": config["train"],
                 "method_hyperparameters": config["hyper"]}
     if config.get("init_from"):
@@ -66,8 +73,9 @@ def export_model(model, config, result, out, model_id, golden_images, golden_out
                                   "recipe": base["config"]["train"]}
         training["description"] += (f"; {base['result']['epochs']} epochs, then fine-tuned for "
                                      f"{result['epochs']} more epochs from those weights")
-    evaluation = {"protocol": "queries: 100 per class from the test split; database: every other image; "
-                              "relevant = same label; Hamming ranking, ties by database index",
+    protocol = ("queries: 100 per class from the test split; database: every other image; relevant = same label"
+                if not data else f"{data['source']}; relevant = sharing a label")
+    evaluation = {"protocol": protocol + "; Hamming ranking, ties by database index",
                   "queries": config["queries"], "database": config["database"],
                   "map_all": result["map_all"], "map_1000": result["map_1000"],
                   "map_all_tie_aware": result["map_all_tie_aware"],
@@ -79,9 +87,33 @@ def export_model(model, config, result, out, model_id, golden_images, golden_out
     return manifest
 
 
+def _golden_from_files(model, config, checkpoint, golden_count):
+    """Golden images of a run on your images: queries (never trained on), stored oriented, converted and resized
+    but not cropped, so the node's whole preprocessing runs on them; their outputs are computed from the PNGs."""
+    prep = Preprocessing.from_dict(config["preprocessing"])
+    with open(os.path.join(os.path.dirname(checkpoint), "split.json")) as f:
+        pool = FilePool.from_record(json.load(f), prep)
+    candidates = pool.split.query[:max(8 * golden_count, 64)]
+    arrays = []
+    for i in candidates:
+        with Image.open(pool.files[i]) as im:
+            arrays.append(chw(prep.resized(im)))
+    inputs = torch.from_numpy(np.stack([prep.array(from_chw(a)) for a in arrays]))
+    outputs = encode_outputs(model, inputs, prep.mean, prep.std)
+    labels = pool.labels[candidates]
+    first = labels.argmax(1) if labels.ndim == 2 else labels
+    safe = np.flatnonzero(np.abs(outputs).min(axis=1) > SAFE_MARGIN)
+    pick = safe[choose_golden(outputs[safe], first[safe], golden_count)]
+    return [arrays[j] for j in pick], outputs[pick], labels[pick], candidates[pick], pool.class_names, prep
+
+
 def export_package(checkpoint, out, model_id=None, golden_count=32, dataset="fashion-mnist", data_root=None,
                    split_seed=0):
     model, config, result = load_run(checkpoint)
+    if config.get("data"):  # a run on your images: its split.json says which files
+        model_id = model_id or f"vithash-{config['dataset']}-{config['method']}-{config['bits']}"
+        return export_model(model, config, result, out, model_id,
+                            *_golden_from_files(model, config, checkpoint, golden_count))
     pool = load_pool(dataset, data_root)
     split = make_split(pool.labels, pool.is_test_split, seed=split_seed)
     model_id = model_id or f"vithash-{config['dataset']}-{config['method']}-{config['bits']}-{config['train_set']}"
