@@ -68,7 +68,7 @@ def train(model, method, images, labels, cfg: TrainConfig, checkpoint_path=None,
         for batch, images_u8 in zip(batches, loader(images, batches, workers)):
             xb = random_shift_flip(normalise(images_u8, mean, std), cfg.max_shift, cfg.flip, generator).to(device)
             batch = batch.to(device)
-            with torch.autocast("cuda", enabled=cuda):
+            with torch.autocast(torch.device(device).type, enabled=cuda):
                 out = model(xb)
             terms = method.loss(out.float(), labels[batch], batch)
             optimizer.zero_grad(set_to_none=True)
