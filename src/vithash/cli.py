@@ -29,7 +29,7 @@ def _add_common(p):
     p.add_argument("--data-root", default=None, help="dataset folder (default: the Debian package's)")
     p.add_argument("--images", metavar="DIR", help="your images: an ImageFolder DIR/<class>/<file>, or with "
                                                    "DIR/train, DIR/val, DIR/database, DIR/query split folders")
-    p.add_argument("--list", action="append", metavar="[SPLIT=]FILE",
+    p.add_argument("--list", action="extend", nargs="+", metavar="[SPLIT=]FILE",
                    help="DeepHash-pytorch list file(s): 'relpath l1 ... lC' per line (multi-hot); one FILE, or "
                         "query=FILE database=FILE [train=FILE]")
     p.add_argument("--root", help="folder the list files' paths are relative to (default: the list's folder)")
@@ -37,7 +37,7 @@ def _add_common(p):
                    help="without split folders or lists: the share of each class drawn as queries")
     p.add_argument("--train-per-class", type=int, default=0,
                    help="your images: train on this many database images per class (0: all)")
-    p.add_argument("--preprocess", action="append", metavar="PRESET|KEY=VALUE",
+    p.add_argument("--preprocess", action="extend", nargs="+", metavar="PRESET|KEY=VALUE",
                    help="your images: torchvision | timm | photo, then e.g. interpolation=bicubic resize_size=288 "
                         "colour_mode=grey mean=[0.5,0.5,0.5] (default: the weights' own preprocessing)")
     p.add_argument("--image-size", type=int, help="your images: the model's input size (default 224 for "
@@ -51,10 +51,11 @@ def _add_common(p):
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     p.add_argument("--lr", type=float, default=TrainConfig.lr)
     p.add_argument("--threads", type=int, default=TrainConfig.threads)
-    p.add_argument("--model", action="append", metavar="KEY=VALUE",
+    p.add_argument("--model", action="extend", nargs="+", metavar="KEY=VALUE",
                    help="backbone setting, e.g. width=128 depth=6 patch=4 stem_convs=0, or arch=vit_b16 "
                         "weights=FILE (vit_s16, vit_b16, vit_b32, vit_l16; torchvision or timm state dict)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="method hyperparameter, e.g. margin=0.3")
+    p.add_argument("--set", action="extend", nargs="+", metavar="KEY=VALUE",
+                   help="method hyperparameter, e.g. margin=0.3")
     p.add_argument("--work-dir", default=DEFAULT_WORK)
 
 
@@ -68,7 +69,8 @@ def _configs(args, pool):
         if k in ("arch", "weights"):
             setattr(model_cfg, k, v)
         elif not hasattr(model_cfg.vit, k):
-            raise SystemExit(f"--model {k}=...: unknown setting; known: arch, weights, {', '.join(model_cfg.vit.to_dict())}")
+            known = ", ".join(["arch", "weights", *model_cfg.vit.to_dict()])
+            raise SystemExit(f"--model {k}=...: unknown setting; known: {known}")
         else:
             setattr(model_cfg.vit, k, v)
     if getattr(pool, "files", None) is not None:

@@ -251,7 +251,8 @@ def _labels(rows):
 def scan_lists(lists, root, seed=0, query_fraction=0.1, train_per_class=0):
     """lists: {"all": FILE} (a seeded split is drawn) or {"query": FILE, "database": FILE[, "train": FILE]}."""
     unknown = set(lists) - {"all", "query", "database", "train"}
-    if unknown or ("all" in lists and len(lists) > 1) or ("all" not in lists and not {"query", "database"} <= set(lists)):
+    one = "all" in lists
+    if unknown or (one and len(lists) > 1) or (not one and not {"query", "database"} <= set(lists)):
         raise DataError(f"--list: give one FILE, or query=FILE database=FILE [train=FILE]; got {sorted(lists)}")
     if "all" in lists:
         paths, rows, skipped = read_list(lists["all"], root)

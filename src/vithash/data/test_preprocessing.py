@@ -33,7 +33,8 @@ def test_presets_are_torchvisions_and_timms_eval_transforms(size):
     tv = transforms.Compose([transforms.Resize(256, transforms.InterpolationMode.BILINEAR), transforms.CenterCrop(224)])
     np.testing.assert_array_equal(np.asarray(Preprocessing.torchvision_vit().pil(img)), np.asarray(tv(img)))
     # timm resolve_data_config for vit_base_patch16_224.augreg_in21k_ft_in1k: crop_pct 0.9 -> Resize(248, bicubic)
-    timm = transforms.Compose([transforms.Resize(248, transforms.InterpolationMode.BICUBIC), transforms.CenterCrop(224)])
+    timm = transforms.Compose([transforms.Resize(248, transforms.InterpolationMode.BICUBIC),
+                               transforms.CenterCrop(224)])
     p = Preprocessing.timm_vit()
     assert (p.resize_size, p.mean, p.std) == (248, (0.5,) * 3, (0.5,) * 3)
     np.testing.assert_array_equal(np.asarray(p.pil(img)), np.asarray(timm(img)))

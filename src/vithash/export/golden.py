@@ -46,9 +46,10 @@ def write_golden(folder, images_u8, outputs, labels, source_indices, class_names
     doc = {"model_id": model_id,
            "description": "Preprocess each PNG per model.json's input (the datasets' PNGs are native size, so "
                           "they are only normalised; photos are stored already resized, so only the crop "
-                          "changes them), run model.onnx, apply the bit rule; the hex must equal `hex`. `outputs` are torch's raw "
-                          "float outputs (compare with a tolerance of ~1e-4); `min_abs_output` is the smallest "
-                          "|output| of the image, i.e. how far it is from flipping a bit.",
+                          "changes them), run model.onnx, apply the bit rule; the hex must equal `hex`. "
+                          "`outputs` are torch's raw float outputs (compare with a tolerance of ~1e-4); "
+                          "`min_abs_output` is the smallest |output| of the image, i.e. how far it is from "
+                          "flipping a bit.",
            "source": "source_index is the image's position in the dataset pool (test split first, then train; "
                      "for your images, in the run's split.json)",
            "min_abs_output_overall": float(min(e["min_abs_output"] for e in entries)),
