@@ -144,12 +144,13 @@ def _load(args):
     try:
         if args.images and args.list:
             raise DataError("give --images or --list, not both")
+        workers = 2 if args.workers is None else args.workers
         if args.images:
-            pool = scan_folder(args.images, args.split_seed, args.query_fraction, args.train_per_class)
+            pool = scan_folder(args.images, args.split_seed, args.query_fraction, args.train_per_class, workers)
         elif args.list:
             lists = dict(("all", v) if "=" not in v else v.split("=", 1) for v in args.list)
             root = args.root or os.path.dirname(os.path.abspath(next(iter(lists.values()))))
-            pool = scan_lists(lists, root, args.split_seed, args.query_fraction, args.train_per_class)
+            pool = scan_lists(lists, root, args.split_seed, args.query_fraction, args.train_per_class, workers)
         else:
             pool = load_pool(args.dataset, args.data_root)
             return pool, make_split(pool.labels, pool.is_test_split, seed=args.split_seed)

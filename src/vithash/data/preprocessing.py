@@ -113,7 +113,10 @@ class Preprocessing:
         """Steps 1-4: oriented, converted and resized, not yet cropped. Preprocessing this image again changes
         nothing but the crop (its shorter side already has the resize size), which is what golden images are."""
         if self.exif_orientation:
-            image = ImageOps.exif_transpose(image)
+            try:
+                image = ImageOps.exif_transpose(image)
+            except Exception:  # noqa: BLE001 -- malformed EXIF: as is (the node's reader does the same)
+                pass
         if image.mode in ("I;16", "I;16B", "I;16L", "I"):
             # 16-bit grey (Pillow opens 16-bit PNGs as I or I;16): keep the high byte, as for 16-bit RGB
             image = Image.fromarray((np.asarray(image).astype(np.uint32) >> 8).astype(np.uint8), "L")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vithash.data.folders import DataError, scan_folder, scan_lists, seeded_split
+from vithash.data.folders import DataError, check_images, scan_folder, scan_lists, seeded_split
 from vithash.data.preprocessing import Preprocessing
 
 
@@ -24,9 +24,15 @@ def test_image_folder_with_a_seeded_stratified_split_and_skipped_files(tmp_path)
     (tmp_path / "cat" / "notes.txt").write_text("not an image")
     (tmp_path / "dog" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
     (tmp_path / "dog" / "empty.png").write_bytes(b"")
+    whole = (tmp_path / "emu" / "000.png").read_bytes()
+    write_image(str(tmp_path / "emu" / "big.jpg"), size=(300, 200))
+    jpeg = (tmp_path / "emu" / "big.jpg").read_bytes()
+    (tmp_path / "emu" / "big.jpg").write_bytes(jpeg[:len(jpeg) // 2])  # header fine, data cut off
+    (tmp_path / "emu" / "cut.png").write_bytes(whole[:len(whole) - 30])
     pool = scan_folder(str(tmp_path), seed=3, query_fraction=0.2)
     assert pool.class_names == ["cat", "dog", "emu"] and len(pool.files) == 30
-    assert sorted(os.path.basename(p) for p, _ in pool.skipped) == ["broken.jpg", "empty.png", "notes.txt"]
+    assert sorted(os.path.basename(p) for p, _ in pool.skipped) == ["big.jpg", "broken.jpg", "cut.png", "empty.png",
+                                                                    "notes.txt"]
     assert np.bincount(pool.labels[pool.split.query]).tolist() == [2, 2, 2]  # 20% of each class
     assert len(pool.split.database) == 24 and not np.isin(pool.split.query, pool.split.database).any()
     assert (pool.split.train == pool.split.database).all()
@@ -119,3 +125,12 @@ def test_seeded_split_keeps_every_class_in_the_database():
     labels = np.array([0, 1, 1, 2, 2, 2, 2, 2, 2, 2])
     split = seeded_split(labels, 0, 0.5)
     assert set(labels[split.database]) == {0, 1, 2} and 0 not in labels[split.query]
+
+
+def test_many_files_are_checked_in_worker_processes(tmp_path):
+    write_image(str(tmp_path / "ok.png"))
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    paths = [str(tmp_path / ("bad.png" if i % 100 == 7 else "ok.png")) for i in range(300)]
+    reasons = check_images(paths, workers=2)
+    assert reasons == check_images(paths, workers=0)
+    assert [i for i, r in enumerate(reasons) if r] == [7, 107, 207]
