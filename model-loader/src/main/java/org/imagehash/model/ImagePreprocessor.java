@@ -213,11 +213,14 @@ public final class ImagePreprocessor {
             }
             return out;
         }
-        int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
-        for (int i = 0; i < argb.length; i++) {
-            int p = argb[i];
-            int r = (p >> 16) & 0xFF, g = (p >> 8) & 0xFF, b = p & 0xFF;
-            out[i] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+        int[] argb = new int[width]; // a row at a time: a whole-image copy would cost 4 bytes a pixel more
+        for (int y = 0; y < height; y++) {
+            image.getRGB(0, y, width, 1, argb, 0, width);
+            for (int x = 0; x < width; x++) {
+                int p = argb[x];
+                int r = (p >> 16) & 0xFF, g = (p >> 8) & 0xFF, b = p & 0xFF;
+                out[y * width + x] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+            }
         }
         return out;
     }
@@ -235,11 +238,15 @@ public final class ImagePreprocessor {
             }
             return planes;
         }
-        int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
-        for (int i = 0; i < argb.length; i++) {
-            planes[0][i] = (argb[i] >> 16) & 0xFF;
-            planes[1][i] = (argb[i] >> 8) & 0xFF;
-            planes[2][i] = argb[i] & 0xFF;
+        int[] argb = new int[width];
+        for (int y = 0; y < height; y++) {
+            image.getRGB(0, y, width, 1, argb, 0, width);
+            for (int x = 0; x < width; x++) {
+                int i = y * width + x;
+                planes[0][i] = (argb[x] >> 16) & 0xFF;
+                planes[1][i] = (argb[x] >> 8) & 0xFF;
+                planes[2][i] = argb[x] & 0xFF;
+            }
         }
         return planes;
     }
