@@ -84,6 +84,27 @@ cases += [["wide_240x9.png", rgb(12, 12, "bicubic"), 0], ["wide_240x9.png", stre
 base.save(os.path.join(PHOTOS, "exif_5.webp"), lossless=True, exif=exif(5))
 cases.append(["exif_5.webp", rgb(20, 12, "bicubic"), 0])
 
+# 16-bit RGB: Pillow keeps the high byte of each sample (written by hand: Pillow cannot save RGB;16)
+import struct, zlib  # noqa: E402
+w16, h16 = 25, 19
+rgb16 = [[((x * 2900 + y * 811) % 65536, (x * y * 397) % 65536, rng.randrange(65536)) for x in range(w16)]
+         for y in range(h16)]
+raw = b"".join(b"\0" + b"".join(struct.pack(">HHH", *px) for px in row) for row in rgb16)
+
+
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+with open(os.path.join(PHOTOS, "rgb16_25x19.png"), "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w16, h16, 16, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+cases += [["rgb16_25x19.png", stretch(12, "rgb", "bilinear"), 0], ["rgb16_25x19.png", stretch(12, "grey", "bicubic"), 0]]
+
+la = Image.merge("LA", [photo(23, 17).convert("L"), Image.linear_gradient("L").resize((23, 17))])
+la.save(os.path.join(PHOTOS, "grey_alpha_23x17.png"))
+cases += [["grey_alpha_23x17.png", stretch(12, "grey", "bicubic"), 0], ["grey_alpha_23x17.png", rgb(14, 12), 0]]
+
 out = []
 for name, prep, tolerance in cases:
     planes = prep.load(os.path.join(PHOTOS, name))

@@ -10,6 +10,7 @@ import javax.imageio.spi.IIORegistry;
 import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
@@ -203,13 +204,13 @@ public final class ImagePreprocessor {
         int width = image.getWidth();
         int height = image.getHeight();
         int[] out = new int[width * height];
-        Raster raster = image.getRaster();
-        if (raster.getNumBands() == 1 && image.getColorModel() instanceof IndexColorModel == false) {
-            int shift = Math.max(0, image.getColorModel().getComponentSize(0) - 8);
-            for (int y = 0; y < height; y++) {
-                for (int x = 0; x < width; x++) {
-                    out[y * width + x] = raster.getSample(x, y, 0) >> shift;
-                }
+        if (isGrey(image)) {
+            return band(image, 0);
+        }
+        if (isWideRgb(image)) { // Pillow keeps the high byte of each sample, then takes the luma
+            int[] r = band(image, 0), g = band(image, 1), b = band(image, 2);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (r[i] * 19595 + g[i] * 38470 + b[i] * 7471 + 0x8000) >> 16;
             }
             return out;
         }
@@ -225,18 +226,48 @@ public final class ImagePreprocessor {
         return out;
     }
 
+    /** Grey, with or without alpha, not a palette: read from the raster (the colour model would change the values). */
+    private static boolean isGrey(BufferedImage image) {
+        int bands = image.getRaster().getNumBands();
+        return image.getColorModel() instanceof IndexColorModel == false
+            && (bands == 1 || (bands == 2 && image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY));
+    }
+
+    /** RGB(A) with more than 8 bits a sample (16-bit PNGs): the colour model would round; Pillow keeps the high byte. */
+    private static boolean isWideRgb(BufferedImage image) {
+        return image.getColorModel() instanceof IndexColorModel == false
+            && image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_RGB
+            && image.getRaster().getNumBands() >= 3
+            && image.getColorModel().getComponentSize(0) > 8;
+    }
+
+    /** One band of the raster in 8 bits: samples wider than 8 bits keep their high byte ({@code >> (bits - 8)}). */
+    private static int[] band(BufferedImage image, int band) {
+        Raster raster = image.getRaster();
+        int width = image.getWidth();
+        int height = image.getHeight();
+        int shift = Math.max(0, image.getColorModel().getComponentSize(band) - 8);
+        int[] out = raster.getSamples(0, 0, width, height, band, new int[width * height]);
+        for (int i = 0; i < out.length; i++) {
+            out[i] >>= shift;
+        }
+        return out;
+    }
+
     /** Three 8-bit planes R, G, B; grey images repeat their value in each. */
     static int[][] rgb(BufferedImage image) {
         int width = image.getWidth();
         int height = image.getHeight();
         int[][] planes = new int[3][width * height];
-        Raster raster = image.getRaster();
-        if (raster.getNumBands() == 1 && image.getColorModel() instanceof IndexColorModel == false) {
+        if (isGrey(image)) {
             int[] grey = grey(image);
             for (int c = 0; c < 3; c++) {
                 planes[c] = grey.clone();
             }
             return planes;
+        }
+        if (isWideRgb(image)) {
+            return new int[][] { band(image, 0), band(image, 1), band(image, 2) };
         }
         int[] argb = new int[width];
         for (int y = 0; y < height; y++) {

@@ -62,7 +62,7 @@ public class ImagePreprocessorTests extends OpenSearchTestCase {
             new BytesArray(("{\"cases\":" + new String(image("pillow_geometry.json"), java.nio.charset.StandardCharsets.UTF_8) + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)).streamInput(),
             false
         ).get("cases");
-        assertEquals(30, cases.size());
+        assertEquals(34, cases.size());
         int exact = 0;
         for (Object c : cases) {
             Map<String, Object> testCase = (Map<String, Object>) c;
@@ -84,7 +84,7 @@ public class ImagePreprocessorTests extends OpenSearchTestCase {
                 assertTrue(what + " value " + i + " differs by " + difference, difference <= tolerance);
             }
         }
-        assertEquals(20, exact);
+        assertEquals(24, exact);
     }
 
     public void testExifOrientationIsReadFromJpegPngAndWebpAndNeverFails() throws IOException {
