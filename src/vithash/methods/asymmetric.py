@@ -73,8 +73,9 @@ class Asymmetric(NetworkMethod):
         # Secondary numbers: queries ranked against the learned codes B of the training images (ADSHT's own
         # evaluation, restricted to the part of the database that has learned codes), and, for comparison,
         # against the network's codes of the same images.
-        ranked = {"learned_codes_train_only": self.codes.numpy() > 0,
+        ranked = {"learned_codes_train_only": self.codes.cpu().numpy() > 0,
                   "network_codes_train_only": database_codes[np.searchsorted(database_index, train_index)]}
-        reports = {name: retrieval_report(query_codes, query_labels, codes, self.train_labels.numpy(), ks=(100, 1000))
+        reports = {name: retrieval_report(query_codes, query_labels, codes, self.train_labels.cpu().numpy(),
+                                          ks=(100, 1000))
                    for name, codes in ranked.items()}
         return {name: {k: v for k, v in report.items() if k != "precision_at"} for name, report in reports.items()}
