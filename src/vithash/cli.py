@@ -1,6 +1,7 @@
 """Command line: python3 -m vithash {train,evaluate-all,report,export} ..."""
 import argparse
 import json
+import os
 import sys
 
 from vithash.config import ModelConfig, TrainConfig
@@ -26,48 +27,157 @@ def _key_values(pairs):
 def _add_common(p):
     p.add_argument("--dataset", default="fashion-mnist", choices=["fashion-mnist", "cifar10"])
     p.add_argument("--data-root", default=None, help="dataset folder (default: the Debian package's)")
+    p.add_argument("--images", metavar="DIR", help="your images: an ImageFolder DIR/<class>/<file>, or with "
+                                                   "DIR/train, DIR/val, DIR/database, DIR/query split folders")
+    p.add_argument("--list", action="extend", nargs="+", metavar="[SPLIT=]FILE",
+                   help="DeepHash-pytorch list file(s): 'relpath l1 ... lC' per line (multi-hot); one FILE, or "
+                        "query=FILE database=FILE [train=FILE]")
+    p.add_argument("--root", help="folder the list files' paths are relative to (default: the list's folder)")
+    p.add_argument("--query-fraction", type=float, default=0.1,
+                   help="without split folders or lists: the share of each class drawn as queries")
+    p.add_argument("--train-per-class", type=int, default=0,
+                   help="your images: train on this many database images per class (0: all)")
+    p.add_argument("--preprocess", action="extend", nargs="+", metavar="PRESET|KEY=VALUE",
+                   help="your images: torchvision | timm | photo, then e.g. interpolation=bicubic resize_size=288 "
+                        "colour_mode=grey mean=[0.5,0.5,0.5] (default: the weights' own preprocessing)")
+    p.add_argument("--image-size", type=int, help="your images: the model's input size (default 224 for "
+                                                  "pretrained ViTs, 64 for the small ViT)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="DataLoader processes decoding images (default: 2 for your images, 0 in memory)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                   help="auto: cuda when a GPU is usable, else cpu; mixed precision on cuda")
     p.add_argument("--split-seed", type=int, default=0)
     p.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     p.add_argument("--lr", type=float, default=TrainConfig.lr)
     p.add_argument("--threads", type=int, default=TrainConfig.threads)
-    p.add_argument("--model", action="append", metavar="KEY=VALUE",
-                   help="backbone setting, e.g. width=128 depth=6 patch=4 stem_convs=0 arch=torchvision_vit_b16")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="method hyperparameter, e.g. margin=0.3")
+    p.add_argument("--model", action="extend", nargs="+", metavar="KEY=VALUE",
+                   help="backbone setting, e.g. width=128 depth=6 patch=4 stem_convs=0, or arch=vit_b16 "
+                        "weights=FILE (vit_s16, vit_b16, vit_b32, vit_l16; torchvision or timm state dict)")
+    p.add_argument("--set", action="extend", nargs="+", metavar="KEY=VALUE",
+                   help="method hyperparameter, e.g. margin=0.3")
     p.add_argument("--work-dir", default=DEFAULT_WORK)
 
 
 def _configs(args, pool):
+    """Model and training configuration; for your images also the preprocessing (set on the pool). Every check
+    that can fail (weights file, architecture, sizes) runs here, before training starts."""
+    from vithash.config import build_backbone
+
     model_cfg = ModelConfig()
     for k, v in _key_values(args.model).items():
         if k in ("arch", "weights"):
             setattr(model_cfg, k, v)
+        elif not hasattr(model_cfg.vit, k):
+            known = ", ".join(["arch", "weights", *model_cfg.vit.to_dict()])
+            raise SystemExit(f"--model {k}=...: unknown setting; known: {known}")
         else:
             setattr(model_cfg.vit, k, v)
-    model_cfg.vit.image_size = pool.images.shape[2]
-    model_cfg.vit.channels = pool.images.shape[1]
+    if getattr(pool, "files", None) is not None:
+        pool.preprocessing = choose_preprocessing(args, model_cfg)
+    prep = pool.preprocessing
+    model_cfg.vit.image_size, model_cfg.vit.channels = prep.height, prep.channels
+    try:
+        build_backbone(model_cfg)
+    except ValueError as e:
+        raise SystemExit(f"model: {e}") from None
     train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, threads=args.threads)
     return model_cfg, train_cfg
 
 
+def choose_preprocessing(args, model_cfg):
+    """Your images' preprocessing: a preset (by default the one the pretrained weights were trained with), at
+    --image-size, then KEY=VALUE overrides."""
+    from dataclasses import replace
+
+    from vithash.data.preprocessing import Preprocessing
+    from vithash.models.pretrained import is_pretrained, weights_file_format
+
+    items = args.preprocess or []
+    presets = [p for p in items if "=" not in p]
+    pretrained = is_pretrained(model_cfg.arch)
+    if presets:
+        preset = presets[-1]
+    elif pretrained:
+        try:
+            preset = weights_file_format(model_cfg.weights)
+        except ValueError as e:
+            raise SystemExit(f"model: {e}") from None
+    else:
+        preset = "photo"
+    makers = {"torchvision": Preprocessing.torchvision_vit, "timm": Preprocessing.timm_vit,
+              "photo": Preprocessing.torchvision_vit}
+    if preset not in makers:
+        raise SystemExit(f"--preprocess {preset}: unknown preset; known: {sorted(makers)}")
+    prep = makers[preset]().with_size(args.image_size or (224 if pretrained else 64))
+    overrides = _key_values([p for p in items if "=" in p])
+    try:
+        for key in ("mean", "std"):
+            if key in overrides:
+                overrides[key] = tuple(overrides[key])
+        if overrides.get("colour_mode") == "grey":
+            overrides.setdefault("mean", (0.5,))
+            overrides.setdefault("std", (0.5,))
+        prep = replace(prep, **overrides)
+    except (TypeError, ValueError) as e:
+        raise SystemExit(f"--preprocess: {e}") from None
+    if pretrained and prep.channels != 3:
+        raise SystemExit("--preprocess: pretrained ViTs take colour_mode=rgb")
+    return prep
+
+
+def resolve_device(name):
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: no usable CUDA device (torch.cuda.is_available() is False)")
+    return name
+
+
 def _load(args):
     from vithash.data.datasets import load_pool
+    from vithash.data.folders import DataError, scan_folder, scan_lists
     from vithash.data.protocol import make_split
 
-    pool = load_pool(args.dataset, args.data_root)
-    return pool, make_split(pool.labels, pool.is_test_split, seed=args.split_seed)
+    try:
+        if args.images and args.list:
+            raise DataError("give --images or --list, not both")
+        workers = 2 if args.workers is None else args.workers
+        if args.images:
+            pool = scan_folder(args.images, args.split_seed, args.query_fraction, args.train_per_class, workers)
+        elif args.list:
+            lists = dict(("all", v) if "=" not in v else v.split("=", 1) for v in args.list)
+            root = args.root or os.path.dirname(os.path.abspath(next(iter(lists.values()))))
+            pool = scan_lists(lists, root, args.split_seed, args.query_fraction, args.train_per_class, workers)
+        else:
+            pool = load_pool(args.dataset, args.data_root)
+            return pool, make_split(pool.labels, pool.is_test_split, seed=args.split_seed)
+    except DataError as e:
+        raise SystemExit(f"data: {e}") from None
+    print(f"{pool.name}: {len(pool.files)} images, {pool.num_classes} classes"
+          f"{' (multi-label)' if pool.multi_label else ''}; {pool.source}; {len(pool.split.query)} queries, "
+          f"{len(pool.split.database)} database, {len(pool.split.train)} training; "
+          f"{len(pool.skipped)} unreadable files skipped")
+    return pool, pool.split
+
+
+def _runtime(args, pool):
+    workers = args.workers if args.workers is not None else (2 if getattr(pool, "files", None) else 0)
+    return {"workers": workers, "device": resolve_device(args.device)}
 
 
 def cmd_train(args):
-    import os
-
     from vithash.experiment import run_experiment
 
     pool, split = _load(args)
     model_cfg, train_cfg = _configs(args, pool)
-    name = args.name or f"{args.method}-{args.bits}-{args.train_set}"
+    name = args.name or (f"{pool.name}-" if getattr(pool, "files", None) else "") + \
+        f"{args.method}-{args.bits}-{args.train_set}"
     result = run_experiment(pool, split, args.method, args.bits, model_cfg, train_cfg, args.train_set,
-                            _key_values(args.set), os.path.join(args.work_dir, name), init_from=args.init_from)
+                            _key_values(args.set), os.path.join(args.work_dir, name), init_from=args.init_from,
+                            **_runtime(args, pool))
     print(json.dumps({k: result[k] for k in ("map_all", "map_1000", "map_all_tie_aware", "train_seconds")}))
 
 
@@ -77,7 +187,7 @@ def cmd_evaluate_all(args):
     pool, split = _load(args)
     model_cfg, train_cfg = _configs(args, pool)
     evaluate_all(pool, split, args.methods, args.bits, model_cfg, train_cfg, args.results, args.work_dir,
-                 fresh=args.fresh, hyper_by_method=_key_values(args.set))
+                 fresh=args.fresh, hyper_by_method=_key_values(args.set), **_runtime(args, pool))
 
 
 def cmd_report(args):

@@ -29,10 +29,10 @@ class TrainConfig:
 
 @dataclass
 class ModelConfig:
-    arch: str = "vit"  # "vit" (ViTConfig below) or "torchvision_vit_b16" (needs weights from a local file)
+    arch: str = "vit"  # "vit" (ViTConfig below) or a pretrained ViT of vithash.models.pretrained.ARCHS (vit_b16...)
     vit: ViTConfig = field(default_factory=lambda: ViTConfig(stem_convs=3, patch=1, width=96, depth=4, heads=4,
                                                              stem_width=32, mlp_ratio=2.0))
-    weights: str = ""  # local weights file for torchvision_vit_b16
+    weights: str = ""  # local torchvision or timm state-dict file for a pretrained arch
 
     def to_dict(self):
         return {"arch": self.arch, "vit": self.vit.to_dict(), "weights": self.weights}
@@ -42,20 +42,22 @@ class ModelConfig:
         return ModelConfig(d["arch"], ViTConfig(**d["vit"]), d.get("weights", ""))
 
 
-def build_backbone(cfg: ModelConfig):
+def build_backbone(cfg: ModelConfig, load_weights=True):
+    """load_weights=False builds a pretrained arch without reading its weights file (a trained run's own state
+    dict is about to replace them, so the file need not exist any more)."""
+    from vithash.models.pretrained import PretrainedViT, is_pretrained
+
     if cfg.arch == "vit":
         return ViT(cfg.vit)
-    if cfg.arch == "torchvision_vit_b16":
-        from vithash.models.torchvision_vit import TorchvisionViTB16
-
-        return TorchvisionViTB16(cfg.weights or None, cfg.vit.image_size)
+    if is_pretrained(cfg.arch):
+        return PretrainedViT(cfg.arch, cfg.weights if load_weights else None, cfg.vit.image_size)
     raise ValueError(f"unknown arch {cfg.arch!r}")
 
 
-def build_model(cfg: ModelConfig, bits, method_name):
+def build_model(cfg: ModelConfig, bits, method_name, load_weights=True):
     if bits <= 0 or bits % 8:
         raise ValueError(f"bits must be a positive multiple of 8, got {bits}")
-    return HashingModel(build_backbone(cfg), bits, get_method(method_name).head_batch_norm)
+    return HashingModel(build_backbone(cfg, load_weights), bits, get_method(method_name).head_batch_norm)
 
 
 def build_method(name, bits, num_classes, train_labels, hyper=None):

@@ -23,28 +23,35 @@ def _last(history):
 
 
 def run_experiment(pool, split, method_name, bits, model_cfg: ModelConfig, train_cfg: TrainConfig,
-                   train_set="protocol", hyper=None, work_dir=None, log=print, init_from=None):
-    """Returns the result dict (also written to work_dir/result.json with the model at work_dir/model.pt)."""
-    images = torch.from_numpy(pool.images)
+                   train_set="protocol", hyper=None, work_dir=None, log=print, init_from=None, workers=0,
+                   device="cpu"):
+    """Returns the result dict (also written to work_dir/result.json with the model at work_dir/model.pt).
+
+    pool: an in-memory ImagePool or an image-file pool (vithash.data.folders); images reach the method as
+    image sets (vithash.data.images), decoded batch by batch."""
     labels = torch.from_numpy(pool.labels)
     train_idx = training_indices(split, pool.labels, pool.is_test_split, train_set)
     method = build_method(method_name, bits, pool.num_classes, labels[train_idx], hyper)
     train_cfg = dataclasses.replace(train_cfg, **method.recipe)
     config = {"dataset": pool.name, "method": method_name, "bits": bits, "train_set": train_set,
               "train_size": int(len(train_idx)), "model": model_cfg.to_dict(), "train": train_cfg.to_dict(),
-              "hyper": method.h, "queries": int(len(split.query)), "database": int(len(split.database))}
+              "hyper": method.h, "queries": int(len(split.query)), "database": int(len(split.database)),
+              **pool.describe()}
     if init_from:  # warm start (fine-tuning): the run's epochs continue from another run's weights
         config["init_from"] = {"path": init_from, "key": torch.load(init_from, map_location="cpu")["result"]["key"]}
     key = fingerprint(config)
     if work_dir:
         os.makedirs(work_dir, exist_ok=True)
     log(f"== {method_name} {bits} bits on {len(train_idx)} images ({train_set}), key {key}")
+    pool.record(work_dir, log)
 
     setup = FitSetup(model_cfg, train_cfg, pool.mean, pool.std, run_key=key, init_from=init_from, log=log,
-                     checkpoint=os.path.join(work_dir, "checkpoint.pt") if work_dir else None)
-    history = method.fit(images[train_idx], labels[train_idx], setup)
+                     checkpoint=os.path.join(work_dir, "checkpoint.pt") if work_dir else None, workers=workers,
+                     device=device)
+    history = method.fit(pool.image_set(train_idx), labels[train_idx], setup)
     encode_start = time.perf_counter()
-    q_codes, db_codes = to_codes(method.encode(images[split.query])), to_codes(method.encode(images[split.database]))
+    q_codes = to_codes(method.encode(pool.image_set(split.query)))
+    db_codes = to_codes(method.encode(pool.image_set(split.database)))
     encode_seconds = time.perf_counter() - encode_start
 
     ql, dl = pool.labels[split.query], pool.labels[split.database]

@@ -10,6 +10,8 @@ import numpy as np
 
 from vithash.data.cifar import load_cifar10
 from vithash.data.idx import read_idx
+from vithash.data.images import ArrayImages
+from vithash.data.preprocessing import Preprocessing
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"  # from the Debian package dataset-fashion-mnist
 FASHION_MNIST_CLASSES = ["t-shirt/top", "trouser", "pullover", "dress", "coat",
@@ -34,6 +36,21 @@ class ImagePool:
     @property
     def colour_mode(self):
         return "grey" if self.images.shape[1] == 1 else "rgb"
+
+    def image_set(self, indices):
+        return ArrayImages(self.images[np.asarray(indices)])
+
+    def record(self, work_dir, log=print):
+        """Files a run keeps about its data: none (the dataset and the protocol split fix everything)."""
+
+    def describe(self):
+        """What the run's config records about the data beyond its name (nothing: the dataset fixes it)."""
+        return {}
+
+    @property
+    def preprocessing(self):
+        """Arrays of one native size: stretch (a no-op at that size), bilinear, the pool's mean/std."""
+        return Preprocessing.stretch(self.images.shape[2], self.colour_mode, self.mean, self.std)
 
 
 def _pool(name, train, test, classes, mean, std):

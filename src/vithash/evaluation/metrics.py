@@ -1,5 +1,8 @@
 """Retrieval metrics under Hamming ranking; relevant = sharing the query's label.
 
+Labels are either class indices [N] (relevant = same class) or multi-hot rows [N, C] (relevant = sharing at
+least one label, the NUS-WIDE / DeepHash-pytorch convention); every metric below takes either.
+
 Ranking: ascending Hamming distance, ties broken by database index (a stable sort), so every number is
 deterministic. Because codes have few distinct distances, ties are common; `tie_aware_map` gives the
 expected AP over all orderings within tied groups (He et al., "Hashing as tie-aware learning to rank",
@@ -19,9 +22,26 @@ def hamming_distances(query_codes, db_codes):
     return np.rint((query_codes.shape[1] - q @ d.T) / 2).astype(np.int32)
 
 
+def relevant(query_label, db_labels):
+    """bool [N]: which database items are relevant to one query (same class, or any shared label)."""
+    db_labels = np.asarray(db_labels)
+    if db_labels.ndim == 1:
+        return db_labels == query_label
+    return (db_labels.astype(bool) & np.asarray(query_label, bool)[None]).any(axis=1)
+
+
+def _distance_rows(query_codes, db_codes, chunk=256):
+    """(i, distances of query i) for every query, computed a chunk of queries at a time: memory stays
+    chunk x N whatever the number of queries."""
+    for start in range(0, len(query_codes), chunk):
+        dist = hamming_distances(query_codes[start:start + chunk], db_codes)
+        for j, row in enumerate(dist):
+            yield start + j, row
+
+
 def _relevance_in_rank_order(dist_row, query_label, db_labels):
     order = np.argsort(dist_row, kind="stable")  # stable: equal distances stay in database-index order
-    return db_labels[order] == query_label
+    return relevant(query_label, db_labels)[order]
 
 
 def average_precision(relevant, top=None):
@@ -35,9 +55,8 @@ def average_precision(relevant, top=None):
 
 
 def mean_average_precision(query_codes, query_labels, db_codes, db_labels, top=None):
-    dist = hamming_distances(query_codes, db_codes)
-    return float(np.mean([average_precision(_relevance_in_rank_order(dist[i], query_labels[i], db_labels), top)
-                          for i in range(len(query_labels))]))
+    return float(np.mean([average_precision(_relevance_in_rank_order(row, query_labels[i], db_labels), top)
+                          for i, row in _distance_rows(query_codes, db_codes)]))
 
 
 def tie_aware_average_precision(dist_row, relevant_mask):
@@ -65,32 +84,31 @@ def tie_aware_average_precision(dist_row, relevant_mask):
 
 
 def tie_aware_map(query_codes, query_labels, db_codes, db_labels):
-    dist = hamming_distances(query_codes, db_codes)
-    return float(np.mean([tie_aware_average_precision(dist[i], db_labels == query_labels[i])
-                          for i in range(len(query_labels))]))
+    return float(np.mean([tie_aware_average_precision(row, relevant(query_labels[i], db_labels))
+                          for i, row in _distance_rows(query_codes, db_codes)]))
 
 
 def precision_at(query_codes, query_labels, db_codes, db_labels, ks):
-    dist = hamming_distances(query_codes, db_codes)
     ks = [k for k in ks if k <= db_codes.shape[0]]
     prec = np.zeros(len(ks))
-    for i in range(len(query_labels)):
-        hits = np.cumsum(_relevance_in_rank_order(dist[i], query_labels[i], db_labels))
+    for i, row in _distance_rows(query_codes, db_codes):
+        hits = np.cumsum(_relevance_in_rank_order(row, query_labels[i], db_labels))
         prec += hits[np.array(ks) - 1] / np.array(ks)
     return {int(k): float(p / len(query_labels)) for k, p in zip(ks, prec)}
 
 
 def retrieval_report(query_codes, query_labels, db_codes, db_labels, ks=(1, 10, 50, 100, 200, 500, 1000, 2000, 5000)):
-    """All the numbers the results table needs, in one pass over the distance matrix."""
-    dist = hamming_distances(query_codes, db_codes)
+    """All the numbers the results table needs, in one pass over the distances (a chunk of queries at a time)."""
     ap_all, ap_1000, ap_tie = [], [], []
     ks = np.array([k for k in ks if k <= db_codes.shape[0]], dtype=np.int64)
     prec = np.zeros(len(ks))
-    for i in range(len(query_labels)):
-        rel = _relevance_in_rank_order(dist[i], query_labels[i], db_labels)
+    for i, row in _distance_rows(query_codes, db_codes):
+        rel_mask = relevant(query_labels[i], db_labels)
+        order = np.argsort(row, kind="stable")
+        rel = rel_mask[order]
         ap_all.append(average_precision(rel))
         ap_1000.append(average_precision(rel, 1000))
-        ap_tie.append(tie_aware_average_precision(dist[i], db_labels == query_labels[i]))
+        ap_tie.append(tie_aware_average_precision(row, rel_mask))
         prec += np.cumsum(rel)[ks - 1] / ks
     return {"map_all": float(np.mean(ap_all)), "map_1000": float(np.mean(ap_1000)),
             "map_all_tie_aware": float(np.mean(ap_tie)),

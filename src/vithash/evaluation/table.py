@@ -16,7 +16,7 @@ def result_path(results_dir, method, bits):
 
 
 def evaluate_all(pool, split, methods, bits_list, model_cfg, train_cfg, results_dir, work_dir, fresh=False,
-                 hyper_by_method=None, report_path="docs/RESULTS.md", log=print):
+                 hyper_by_method=None, report_path="docs/RESULTS.md", log=print, workers=0, device="cpu"):
     os.makedirs(results_dir, exist_ok=True)
     # Shortest codes first across methods would leave the headline 64-bit row for last; run 64 bits first.
     for bits in sorted(bits_list, reverse=True):
@@ -27,7 +27,8 @@ def evaluate_all(pool, split, methods, bits_list, model_cfg, train_cfg, results_
                 continue
             hyper = {k.split(".", 1)[1]: v for k, v in (hyper_by_method or {}).items() if k.startswith(method + ".")}
             result = run_experiment(pool, split, method, bits, model_cfg, train_cfg, "protocol", hyper,
-                                    os.path.join(work_dir, "table", f"{method}-{bits}"), log)
+                                    os.path.join(work_dir, "table", f"{method}-{bits}"), log, workers=workers,
+                                    device=device)
             with open(path + ".tmp", "w") as f:
                 json.dump(result, f, indent=1)
             os.replace(path + ".tmp", path)

@@ -76,3 +76,36 @@ def test_report_matches_single_metrics():
     assert r["map_1000"] == pytest.approx(mean_average_precision(q, ql, db, dl, top=1000))
     assert r["map_all_tie_aware"] == pytest.approx(tie_aware_map(q, ql, db, dl))
     assert r["precision_at"] == pytest.approx(precision_at(q, ql, db, dl, [1, 10]))
+
+
+def test_multi_label_relevance_is_sharing_any_label_by_hand():
+    # database labels over 3 classes (multi-hot); the query has labels {0, 2}
+    db_labels = np.array([[1, 0, 0], [0, 1, 0], [0, 1, 1], [0, 0, 0], [1, 1, 1]], np.uint8)
+    q_label = np.array([[1, 0, 1]], np.uint8)
+    db = codes("000", "001", "011", "111", "110")  # distances from 000: 0, 1, 2, 3, 2
+    q = codes("000")
+    # ranking 0 1 2 4 3 -> relevant? 0:yes 1:no 2:yes 4:yes 3:no -> AP = (1/1 + 2/3 + 3/4) / 3
+    assert mean_average_precision(q, q_label, db, db_labels) == pytest.approx((1 + 2 / 3 + 3 / 4) / 3)
+    # AP@2 sees ranks 1-2: one relevant -> 1/1
+    assert mean_average_precision(q, q_label, db, db_labels, top=2) == pytest.approx(1.0)
+    assert precision_at(q, q_label, db, db_labels, [1, 2, 3, 4, 5]) == pytest.approx(
+        {1: 1.0, 2: 0.5, 3: 2 / 3, 4: 3 / 4, 5: 3 / 5})
+    # ties: items 2 and 4 are both at distance 2 and both relevant; tie-aware AP equals the plain AP here
+    r = retrieval_report(q, q_label, db, db_labels, ks=(1, 5))
+    assert r["map_all"] == pytest.approx((1 + 2 / 3 + 3 / 4) / 3)
+    assert r["map_all_tie_aware"] == pytest.approx((1 + 2 / 3 + 3 / 4) / 3)
+    assert r["precision_at"] == pytest.approx({1: 1.0, 5: 0.6})
+
+
+def test_multi_hot_one_label_per_row_gives_the_single_label_numbers():
+    rng = np.random.default_rng(1)
+    q, db = rng.random((7, 8)) < 0.5, rng.random((300, 8)) < 0.5
+    ql, dl = rng.integers(0, 4, 7), rng.integers(0, 4, 300)
+    single = retrieval_report(q, ql, db, dl, ks=(1, 10, 100))
+    multi = retrieval_report(q, np.eye(4, dtype=np.uint8)[ql], db, np.eye(4, dtype=np.uint8)[dl], ks=(1, 10, 100))
+    assert multi.pop("precision_at") == pytest.approx(single.pop("precision_at"))
+    assert multi == pytest.approx(single)
+    # and with more queries than one distance chunk
+    q2, ql2 = rng.random((600, 8)) < 0.5, rng.integers(0, 4, 600)
+    assert mean_average_precision(q2, ql2, db, dl) == pytest.approx(
+        np.mean([mean_average_precision(q2[i:i + 1], ql2[i:i + 1], db, dl) for i in range(600)]))

@@ -8,8 +8,8 @@ import json
 import os
 
 import numpy as np
-from PIL import Image
 
+from vithash.data.preprocessing import from_chw
 from vithash.export.manifest import code_hex
 
 SAFE_MARGIN = 1e-3
@@ -29,25 +29,29 @@ def choose_golden(outputs, labels, count, per_class_order=True):
 
 
 def write_golden(folder, images_u8, outputs, labels, source_indices, class_names, model_id):
-    """images_u8 [n, C, H, W]; outputs [n, K] (from the very model that is exported)."""
+    """images_u8: n uint8 [C, H, W] arrays, written as PNGs; outputs [n, K] (from the very model that is exported,
+    on those PNGs preprocessed as model.json says)."""
     os.makedirs(folder, exist_ok=True)
     for old in os.listdir(folder):  # a re-export must not leave another model's images behind
         if old.endswith(".png") or old == "golden.json":
             os.remove(os.path.join(folder, old))
     entries = []
     for j, (img, out, label, src) in enumerate(zip(images_u8, outputs, labels, source_indices)):
+        label = int(np.flatnonzero(label)[0]) if np.ndim(label) else int(label)  # multi-label: the first
         name = f"{j:02d}_{class_names[label].replace('/', '-').replace(' ', '-')}.png"
-        array = img[0] if img.shape[0] == 1 else np.transpose(img, (1, 2, 0))
-        Image.fromarray(array, "L" if img.shape[0] == 1 else "RGB").save(os.path.join(folder, name))
+        from_chw(img).save(os.path.join(folder, name))
         entries.append({"file": name, "label": int(label), "class": class_names[label], "source_index": int(src),
                         "hex": code_hex(out), "min_abs_output": float(np.abs(out).min()),
                         "outputs": [float(v) for v in out]})
     doc = {"model_id": model_id,
-           "description": "Each PNG is a native-size image (no resize). Normalise it per model.json, run "
-                          "model.onnx, apply the bit rule; the hex must equal `hex`. `outputs` are torch's raw "
-                          "float outputs (compare with a tolerance of ~1e-4); `min_abs_output` is the smallest "
-                          "|output| of the image, i.e. how far it is from flipping a bit.",
-           "source": "source_index is the image's position in the dataset pool (test split first, then train)",
+           "description": "Preprocess each PNG per model.json's input (the datasets' PNGs are native size, so "
+                          "they are only normalised; photos are stored already resized, so only the crop "
+                          "changes them), run model.onnx, apply the bit rule; the hex must equal `hex`. "
+                          "`outputs` are torch's raw float outputs (compare with a tolerance of ~1e-4); "
+                          "`min_abs_output` is the smallest |output| of the image, i.e. how far it is from "
+                          "flipping a bit.",
+           "source": "source_index is the image's position in the dataset pool (test split first, then train; "
+                     "for your images, in the run's split.json)",
            "min_abs_output_overall": float(min(e["min_abs_output"] for e in entries)),
            "images": entries}
     with open(os.path.join(folder, "golden.json"), "w") as f:

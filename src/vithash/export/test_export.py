@@ -46,7 +46,7 @@ def test_export_round_trip(tmp_path, method):
     images = pool.images[idx]
     outputs = encode_outputs(model, torch.from_numpy(images), pool.mean, pool.std)
     manifest = export_model(model, config, result, str(tmp_path / "out"), "toy", images, outputs, pool.labels[idx],
-                            idx, pool.class_names, pool.mean, pool.std)
+                            idx, pool.class_names, pool.preprocessing)
 
     onnx_model = onnx.load(str(tmp_path / "out" / "model.onnx"))
     onnx.checker.check_model(onnx_model, full_check=True)

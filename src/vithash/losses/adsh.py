@@ -8,17 +8,22 @@ Similarities are "softened" as in ADSHT: S = 1 for a shared label, -r otherwise,
 """
 import torch
 
+from vithash.data.labels import is_multi_label, similar
+
 
 def soft_similarity(labels_a, labels_b, r):
-    same = (labels_a[:, None] == labels_b[None, :]).float()
+    same = similar(labels_a, labels_b).float()
     return same * (1 + r) - r
 
 
 def similarity_ratio(labels):
-    """r = #similar pairs / #dissimilar pairs over the training labels (single-label, by class counts)."""
+    """r = #similar pairs / #dissimilar pairs over the training labels (single-label: by class counts)."""
+    if is_multi_label(labels):  # counted 1,024 rows at a time: memory 1,024 x n
+        pairs = sum(float(similar(labels[i:i + 1024], labels).double().sum()) for i in range(0, len(labels), 1024))
+        return pairs / max(1.0, len(labels) ** 2 - pairs)
     counts = torch.bincount(labels).double()
-    similar = (counts ** 2).sum()
-    return float(similar / (len(labels) ** 2 - similar))
+    pairs = (counts ** 2).sum()
+    return float(pairs / (len(labels) ** 2 - pairs))
 
 
 def adsh_hash_loss(u, batch_labels, batch_index, codes, code_labels, gamma, r):

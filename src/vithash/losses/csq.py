@@ -2,6 +2,7 @@
 import torch
 import torch.nn.functional as F
 
+from vithash.data.labels import is_multi_label
 from vithash.losses.terms import summed
 
 
@@ -31,7 +32,11 @@ def hash_centers(num_classes, bits, seed=0):
 
 
 def csq_loss(u, labels, centers, quantization_weight=0.05):
-    """u = tanh(output). BCE between u and its class centre in {0,1} space, plus (|u| - 1)^2."""
-    target = (centers[labels] + 1) / 2
+    """u = tanh(output). BCE between u and its class centre in {0,1} space, plus (|u| - 1)^2. A multi-label
+    image's centre is the sign of the sum of its labels' centres (a tied bit targets 0.5), as in CSQ."""
+    if is_multi_label(labels):
+        target = (torch.sign(labels.float() @ centers) + 1) / 2
+    else:
+        target = (centers[labels] + 1) / 2
     return summed(center=F.binary_cross_entropy((u + 1) / 2, target),
                   quantization=quantization_weight * (u.abs() - 1).pow(2).mean())

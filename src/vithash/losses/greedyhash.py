@@ -2,6 +2,7 @@
 import torch
 import torch.nn.functional as F
 
+from vithash.data.labels import is_multi_label
 from vithash.losses.terms import summed
 
 
@@ -22,4 +23,7 @@ def sign_ste(x):
 def greedyhash_loss(u, labels, classifier, alpha=0.1):
     """CE of a bias-free classifier applied to b = sign(u), plus alpha * mean(||u| - 1|^3)."""
     b = sign_ste(u)
+    if is_multi_label(labels):  # one sigmoid per label
+        return summed(bce=F.binary_cross_entropy_with_logits(classifier(b), labels.float()),
+                      quantization=alpha * (u.abs() - 1).abs().pow(3).mean())
     return summed(ce=F.cross_entropy(classifier(b), labels), quantization=alpha * (u.abs() - 1).abs().pow(3).mean())

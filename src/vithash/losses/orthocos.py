@@ -7,6 +7,7 @@ onto a binary vertex, so no separate quantization term (and no weight to balance
 import torch
 import torch.nn.functional as F
 
+from vithash.data.labels import is_multi_label
 from vithash.losses.terms import summed
 
 
@@ -18,5 +19,11 @@ def bernoulli_codebook(num_classes, bits, seed=0):
 
 def orthocos_loss(v, labels, codebook, scale=8.0, margin=0.2):
     cos = F.normalize(v, dim=1) @ F.normalize(codebook, dim=1).t()  # [N, C]
+    if is_multi_label(labels):
+        # OrthoHash's multi-label form: the margin on every positive class, cross-entropy against the labels
+        # spread evenly over an image's classes
+        target = labels.float() / labels.float().sum(1, keepdim=True).clamp(min=1)
+        logits = scale * (cos - margin * labels.float())
+        return summed(ce=-(target * F.log_softmax(logits, dim=1)).sum(1).mean())
     logits = scale * (cos - margin * F.one_hot(labels, codebook.shape[0]))
     return summed(ce=F.cross_entropy(logits, labels))

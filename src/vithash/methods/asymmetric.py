@@ -13,8 +13,8 @@ the combined hash + classification objective. net_cls_weight = 0 gives ADSHT's n
 """
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from vithash.data.labels import multi_hot
 from vithash.evaluation.metrics import retrieval_report
 from vithash.losses.adsh import (adsh_hash_loss, classification_loss, closed_form_classifier, dcc_update,
                                  similarity_ratio, soft_similarity)
@@ -35,7 +35,7 @@ class Asymmetric(NetworkMethod):
         self.register_buffer("u_memory", torch.zeros(n, bits))  # latest tanh outputs of sampled images
         self.register_buffer("sampled", torch.arange(min(n, int(self.h["sample_size"]))))
         self.r = similarity_ratio(self.train_labels)
-        self.onehot = F.one_hot(self.train_labels, num_classes).float()
+        self.register_buffer("onehot", multi_hot(self.train_labels, num_classes), persistent=False)  # Y
         self.register_buffer("classifier", torch.zeros(bits, num_classes))  # W, refreshed every B step
 
     def epoch_size(self):
@@ -73,8 +73,9 @@ class Asymmetric(NetworkMethod):
         # Secondary numbers: queries ranked against the learned codes B of the training images (ADSHT's own
         # evaluation, restricted to the part of the database that has learned codes), and, for comparison,
         # against the network's codes of the same images.
-        ranked = {"learned_codes_train_only": self.codes.numpy() > 0,
+        ranked = {"learned_codes_train_only": self.codes.cpu().numpy() > 0,
                   "network_codes_train_only": database_codes[np.searchsorted(database_index, train_index)]}
-        reports = {name: retrieval_report(query_codes, query_labels, codes, self.train_labels.numpy(), ks=(100, 1000))
+        reports = {name: retrieval_report(query_codes, query_labels, codes, self.train_labels.cpu().numpy(),
+                                          ks=(100, 1000))
                    for name, codes in ranked.items()}
         return {name: {k: v for k, v in report.items() if k != "precision_at"} for name, report in reports.items()}

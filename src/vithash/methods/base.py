@@ -7,7 +7,6 @@ import torch
 from torch import nn
 
 from vithash.config import ModelConfig, TrainConfig, build_model
-from vithash.data.normalise import normalise
 from vithash.evaluation.encode import encode_outputs
 from vithash.training.loop import train
 
@@ -24,6 +23,8 @@ class FitSetup:
     run_key: Optional[str] = None
     init_from: Optional[str] = None  # model.pt of an earlier run whose weights training continues from
     log: Callable = print
+    workers: int = 0  # DataLoader worker processes decoding images (0: in the main process)
+    device: str = "cpu"
 
 
 class HashMethod(nn.Module):
@@ -43,13 +44,14 @@ class HashMethod(nn.Module):
             raise ValueError(f"{self.name}: unknown hyperparameters {sorted(unknown)}")
         self.h = {**self.hyper, **hyper}
 
-    def fit(self, images_u8, labels, setup: FitSetup):
-        """Learns from the training images (uint8 [n, C, H, W]) and their labels [n]. Returns
+    def fit(self, images, labels, setup: FitSetup):
+        """Learns from the training images (vithash.data.images: ArrayImages or FileImages, uint8 [C, H, W] each)
+        and their labels ([n] class indices or [n, C] multi-hot). Returns
         {"train_seconds", "epochs", "loss_history", "loss_terms_history"}, as the training loop does."""
         raise NotImplementedError
 
-    def encode(self, images_u8):
-        """Raw outputs (numpy [n, K]) of fitted hashing; a code bit is 1 iff its output is > 0."""
+    def encode(self, images):
+        """Raw outputs (numpy [n, K]) of fitted hashing for an image set; a code bit is 1 iff its output is > 0."""
         raise NotImplementedError
 
     def save(self, path, config, result):
@@ -67,8 +69,7 @@ class HashMethod(nn.Module):
 @dataclass
 class _Trained:
     network: nn.Module
-    mean: tuple
-    std: tuple
+    setup: FitSetup
 
 
 class NetworkMethod(HashMethod):
@@ -77,22 +78,27 @@ class NetworkMethod(HashMethod):
 
     head_batch_norm = False  # whether the hash head ends in BatchNorm1d
 
-    def fit(self, images_u8, labels, setup: FitSetup):
+    def fit(self, images, labels, setup: FitSetup):
         network = build_model(setup.model, self.bits, self.name)
         if setup.init_from:
             network.load_state_dict(torch.load(setup.init_from, map_location="cpu")["model"])
-        x = normalise(images_u8, setup.mean, setup.std)
-        history = train(network, self, x, labels, setup.train, setup.checkpoint, setup.run_key, setup.log)
+        history = train(network, self, images, labels, setup.train, setup.checkpoint, setup.run_key, setup.log,
+                        setup.mean, setup.std, setup.workers, setup.device)
         # A plain holder, not a submodule: the loop checkpoints and optimises the network and the method side by
         # side, so the network must stay out of the method's own state_dict and parameters.
-        self.trained = _Trained(network, setup.mean, setup.std)
+        self.trained = _Trained(network, setup)
         return history
 
-    def encode(self, images_u8):
-        return encode_outputs(self.trained.network, images_u8, self.trained.mean, self.trained.std)
+    def encode(self, images):
+        s = self.trained.setup
+        per_image = images[0].numel() if len(images) else 1
+        batch_size = max(64, min(1000, 2 ** 22 // per_image))  # 1,000 small images, fewer large ones
+        return encode_outputs(self.trained.network, images, s.mean, s.std, batch_size=batch_size,
+                              threads=s.train.threads, workers=s.workers, device=s.device)
 
     def save(self, path, config, result):
-        torch.save({"config": config, "model": self.trained.network.state_dict(), "result": result}, path)
+        state = {k: v.cpu() for k, v in self.trained.network.state_dict().items()}
+        torch.save({"config": config, "model": state, "result": result}, path)
 
     def epoch_size(self):
         """How many training images one epoch visits."""

@@ -3,6 +3,7 @@ import time
 
 import torch
 
+from vithash.data.images import in_order, loader
 from vithash.methods.base import HashMethod
 from vithash.methods.registry import register
 
@@ -15,14 +16,22 @@ def _pixels(images_u8):
 class LSH(HashMethod):
     hyper = {"seed": 0}
 
-    def fit(self, images_u8, labels, setup):
+    def fit(self, images, labels, setup):
         started = time.perf_counter()
-        train_pixels = _pixels(images_u8)
+        self.workers = setup.workers
+        total, n = None, 0
+        for batch in self._batches(images):  # the mean pixel of the training images only, streamed
+            pixels = _pixels(batch)
+            total = pixels.sum(0) if total is None else total + pixels.sum(0)
+            n += len(pixels)
         g = torch.Generator().manual_seed(int(self.h["seed"]))
-        self.mean = train_pixels.mean(0)  # from the training images only
-        self.projection = torch.randn(train_pixels.shape[1], self.bits, generator=g)
+        self.mean = total / n
+        self.projection = torch.randn(len(self.mean), self.bits, generator=g)
         return {"train_seconds": time.perf_counter() - started, "epochs": 0, "loss_history": [],
                 "loss_terms_history": []}
 
-    def encode(self, images_u8):
-        return ((_pixels(images_u8) - self.mean) @ self.projection).numpy()
+    def encode(self, images):
+        return torch.cat([(_pixels(b) - self.mean) @ self.projection for b in self._batches(images)]).numpy()
+
+    def _batches(self, images):
+        return loader(images, in_order(len(images), 1000), self.workers)

@@ -2,7 +2,6 @@ import pytest
 import torch
 
 from vithash.models.hash_head import HashingModel
-from vithash.models.torchvision_vit import TorchvisionViTB16
 from vithash.models.vit import ViT, ViTConfig
 
 
@@ -23,11 +22,3 @@ def test_patch_must_divide_grid():
         ViT(ViTConfig(patch=3, stem_convs=0))
 
 
-def test_torchvision_vit_loads_local_weights(tmp_path):
-    src = TorchvisionViTB16(image_size=32)  # small image: same weights shapes except position embeddings
-    path = tmp_path / "w.pth"
-    torch.save(src.vit.state_dict(), path)
-    dst = TorchvisionViTB16(weights_path=path, image_size=32).eval()
-    src.eval()
-    x = torch.randn(1, 3, 32, 32)
-    assert torch.allclose(src(x), dst(x)) and dst(x).shape == (1, 768)

@@ -8,6 +8,8 @@ import torch
 
 from vithash.config import TrainConfig, build_optimizer, build_scheduler
 from vithash.data.augment import random_shift_flip
+from vithash.data.images import loader
+from vithash.data.normalise import normalise
 
 
 def fingerprint(obj):
@@ -22,8 +24,11 @@ def _batches(indices, batch_size):
     return list(indices[:usable].view(-1, batch_size))
 
 
-def train(model, method, x, labels, cfg: TrainConfig, checkpoint_path=None, run_key=None, log=print):
-    """x: normalised float images [n, C, H, W] of the training set; labels [n].
+def train(model, method, images, labels, cfg: TrainConfig, checkpoint_path=None, run_key=None, log=print,
+          mean=(0.0,), std=(1.0,), workers=0, device="cpu"):
+    """images: the training set (ArrayImages or FileImages, uint8 [C, H, W] each); labels [n] or multi-hot [n, C].
+    Batches are decoded (by `workers` processes for files), normalised with mean/std and augmented one at a time;
+    on CUDA the forward pass runs in mixed precision (float16 autocast, scaled gradients).
 
     With checkpoint_path, state is saved after every epoch and a rerun with the same run_key resumes from the
     last finished epoch. Returns {"train_seconds", "epochs", "loss_history", "loss_terms_history"}: per epoch,
@@ -32,6 +37,11 @@ def train(model, method, x, labels, cfg: TrainConfig, checkpoint_path=None, run_
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)
+    model.to(device)
+    method.to(device)
+    labels = labels.to(device)
+    cuda = torch.device(device).type == "cuda"
+    scaler = torch.cuda.amp.GradScaler(enabled=cuda)
     steps_per_epoch = len(_batches(torch.arange(method.epoch_size()), cfg.batch_size))
     optimizer = build_optimizer(list(model.parameters()) + list(method.parameters()), cfg)
     scheduler = build_scheduler(optimizer, cfg, cfg.epochs * steps_per_epoch)
@@ -45,6 +55,8 @@ def train(model, method, x, labels, cfg: TrainConfig, checkpoint_path=None, run_
             optimizer.load_state_dict(ckpt["optimizer"])
             scheduler.load_state_dict(ckpt["scheduler"])
             generator.set_state(ckpt["generator"])
+            if "scaler" in ckpt:
+                scaler.load_state_dict(ckpt["scaler"])
             state = {"loss_terms_history": [], **ckpt["state"]}  # checkpoints from before terms were logged
             log(f"resumed from epoch {state['epoch']} ({checkpoint_path})")
 
@@ -52,12 +64,17 @@ def train(model, method, x, labels, cfg: TrainConfig, checkpoint_path=None, run_
         start = time.perf_counter()
         model.train()
         sums, count = {}, 0
-        for batch in _batches(method.epoch_indices(epoch, generator), cfg.batch_size):
-            xb = random_shift_flip(x[batch], cfg.max_shift, cfg.flip, generator)
-            terms = method.loss(model(xb), labels[batch], batch)
+        batches = _batches(method.epoch_indices(epoch, generator).cpu(), cfg.batch_size)
+        for batch, images_u8 in zip(batches, loader(images, batches, workers)):
+            xb = random_shift_flip(normalise(images_u8, mean, std), cfg.max_shift, cfg.flip, generator).to(device)
+            batch = batch.to(device)
+            with torch.autocast(torch.device(device).type, enabled=cuda):
+                out = model(xb)
+            terms = method.loss(out.float(), labels[batch], batch)
             optimizer.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            optimizer.step()
+            scaler.scale(terms["loss"]).backward()
+            scaler.step(optimizer)
+            scaler.update()
             scheduler.step()
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + float(v)
@@ -76,7 +93,7 @@ def train(model, method, x, labels, cfg: TrainConfig, checkpoint_path=None, run_
             tmp = checkpoint_path + ".tmp"
             torch.save({"run_key": run_key, "model": model.state_dict(), "method": method.state_dict(),
                         "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                        "generator": generator.get_state(), "state": state}, tmp)
+                        "generator": generator.get_state(), "scaler": scaler.state_dict(), "state": state}, tmp)
             os.replace(tmp, checkpoint_path)  # atomic: a kill mid-save leaves the previous epoch intact
     return {"train_seconds": state["train_seconds"], "epochs": state["epoch"],
             "loss_history": state["loss_history"], "loss_terms_history": state["loss_terms_history"]}

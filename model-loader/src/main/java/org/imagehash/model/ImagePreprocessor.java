@@ -10,6 +10,7 @@ import javax.imageio.spi.IIORegistry;
 import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
@@ -21,8 +22,9 @@ import java.util.Map;
 
 /**
  * Turns encoded image bytes into a model's input exactly as the training code does: decode (JPEG, PNG, GIF, BMP,
- * WebP through ImageIO and the TwelveMonkeys plugins), convert to grey or RGB with Pillow's rules, resize with
- * Pillow's bilinear filter when the size differs, then {@code (pixel / 255 - mean) / std} per channel, laid out CHW.
+ * WebP through ImageIO and the TwelveMonkeys plugins), convert to grey or RGB with Pillow's rules, apply the EXIF
+ * orientation, resize with Pillow's bilinear or bicubic filter (stretch, or shorter side), centre crop, then
+ * {@code (pixel / 255 - mean) / std} per channel, laid out CHW. The manifest says which steps apply.
  */
 public final class ImagePreprocessor {
 
@@ -78,12 +80,48 @@ public final class ImagePreprocessor {
             );
         }
         BufferedImage image = decode(encoded);
-        int width = image.getWidth();
-        int height = image.getHeight();
         int[][] planes = manifest.colourMode() == ModelManifest.ColourMode.GREY ? new int[][] { grey(image) } : rgb(image);
-        if (width != manifest.width() || height != manifest.height()) {
+        return geometry(planes, image.getWidth(), image.getHeight(), encoded);
+    }
+
+    /** EXIF orientation, resize and centre crop, as the manifest's geometry says (see vithash.data.preprocessing). */
+    private int[][] geometry(int[][] planes, int width, int height, byte[] encoded) {
+        ModelManifest.Geometry g = manifest.geometry();
+        if (g.exifOrientation()) {
+            int orientation = ExifOrientation.read(encoded);
             for (int c = 0; c < planes.length; c++) {
-                planes[c] = PilResize.resize(planes[c], width, height, manifest.width(), manifest.height());
+                planes[c] = ExifOrientation.apply(planes[c], width, height, orientation);
+            }
+            if (orientation >= 5) {
+                int w = width;
+                width = height;
+                height = w;
+            }
+        }
+        int outWidth = manifest.width();
+        int outHeight = manifest.height();
+        if (g.resize() == ModelManifest.ResizeRule.SHORTER_SIDE) {
+            // torchvision's Resize(int): the shorter side to size, the longer to int(size * long / short)
+            int size = g.resizeSize();
+            outWidth = width <= height ? size : (int) ((double) size * width / height);
+            outHeight = width <= height ? (int) ((double) size * height / width) : size;
+        }
+        if (width != outWidth || height != outHeight) {
+            for (int c = 0; c < planes.length; c++) {
+                planes[c] = PilResize.resize(planes[c], width, height, outWidth, outHeight, g.interpolation());
+            }
+        }
+        if (g.crop() > 0) {
+            int size = g.crop();
+            // torchvision's CenterCrop: int(round((h - size) / 2.0)), Python's round half to even
+            int top = (int) Math.rint((outHeight - size) / 2.0);
+            int left = (int) Math.rint((outWidth - size) / 2.0);
+            for (int c = 0; c < planes.length; c++) {
+                int[] cropped = new int[size * size];
+                for (int y = 0; y < size; y++) {
+                    System.arraycopy(planes[c], (top + y) * outWidth + left, cropped, y * size, size);
+                }
+                planes[c] = cropped;
             }
         }
         return planes;
@@ -166,21 +204,52 @@ public final class ImagePreprocessor {
         int width = image.getWidth();
         int height = image.getHeight();
         int[] out = new int[width * height];
-        Raster raster = image.getRaster();
-        if (raster.getNumBands() == 1 && image.getColorModel() instanceof IndexColorModel == false) {
-            int shift = Math.max(0, image.getColorModel().getComponentSize(0) - 8);
-            for (int y = 0; y < height; y++) {
-                for (int x = 0; x < width; x++) {
-                    out[y * width + x] = raster.getSample(x, y, 0) >> shift;
-                }
+        if (isGrey(image)) {
+            return band(image, 0);
+        }
+        if (isWideRgb(image)) { // Pillow keeps the high byte of each sample, then takes the luma
+            int[] r = band(image, 0), g = band(image, 1), b = band(image, 2);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (r[i] * 19595 + g[i] * 38470 + b[i] * 7471 + 0x8000) >> 16;
             }
             return out;
         }
-        int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
-        for (int i = 0; i < argb.length; i++) {
-            int p = argb[i];
-            int r = (p >> 16) & 0xFF, g = (p >> 8) & 0xFF, b = p & 0xFF;
-            out[i] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+        int[] argb = new int[width]; // a row at a time: a whole-image copy would cost 4 bytes a pixel more
+        for (int y = 0; y < height; y++) {
+            image.getRGB(0, y, width, 1, argb, 0, width);
+            for (int x = 0; x < width; x++) {
+                int p = argb[x];
+                int r = (p >> 16) & 0xFF, g = (p >> 8) & 0xFF, b = p & 0xFF;
+                out[y * width + x] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+            }
+        }
+        return out;
+    }
+
+    /** Grey, with or without alpha, not a palette: read from the raster (the colour model would change the values). */
+    private static boolean isGrey(BufferedImage image) {
+        int bands = image.getRaster().getNumBands();
+        return image.getColorModel() instanceof IndexColorModel == false
+            && (bands == 1 || (bands == 2 && image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY));
+    }
+
+    /** RGB(A) with more than 8 bits a sample (16-bit PNGs): the colour model would round; Pillow keeps the high byte. */
+    private static boolean isWideRgb(BufferedImage image) {
+        return image.getColorModel() instanceof IndexColorModel == false
+            && image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_RGB
+            && image.getRaster().getNumBands() >= 3
+            && image.getColorModel().getComponentSize(0) > 8;
+    }
+
+    /** One band of the raster in 8 bits: samples wider than 8 bits keep their high byte ({@code >> (bits - 8)}). */
+    private static int[] band(BufferedImage image, int band) {
+        Raster raster = image.getRaster();
+        int width = image.getWidth();
+        int height = image.getHeight();
+        int shift = Math.max(0, image.getColorModel().getComponentSize(band) - 8);
+        int[] out = raster.getSamples(0, 0, width, height, band, new int[width * height]);
+        for (int i = 0; i < out.length; i++) {
+            out[i] >>= shift;
         }
         return out;
     }
@@ -190,19 +259,25 @@ public final class ImagePreprocessor {
         int width = image.getWidth();
         int height = image.getHeight();
         int[][] planes = new int[3][width * height];
-        Raster raster = image.getRaster();
-        if (raster.getNumBands() == 1 && image.getColorModel() instanceof IndexColorModel == false) {
+        if (isGrey(image)) {
             int[] grey = grey(image);
             for (int c = 0; c < 3; c++) {
                 planes[c] = grey.clone();
             }
             return planes;
         }
-        int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
-        for (int i = 0; i < argb.length; i++) {
-            planes[0][i] = (argb[i] >> 16) & 0xFF;
-            planes[1][i] = (argb[i] >> 8) & 0xFF;
-            planes[2][i] = argb[i] & 0xFF;
+        if (isWideRgb(image)) {
+            return new int[][] { band(image, 0), band(image, 1), band(image, 2) };
+        }
+        int[] argb = new int[width];
+        for (int y = 0; y < height; y++) {
+            image.getRGB(0, y, width, 1, argb, 0, width);
+            for (int x = 0; x < width; x++) {
+                int i = y * width + x;
+                planes[0][i] = (argb[x] >> 16) & 0xFF;
+                planes[1][i] = (argb[x] >> 8) & 0xFF;
+                planes[2][i] = argb[x] & 0xFF;
+            }
         }
         return planes;
     }

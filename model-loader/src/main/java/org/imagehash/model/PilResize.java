@@ -1,9 +1,11 @@
 package org.imagehash.model;
 
+import org.imagehash.model.ModelManifest.Interpolation;
+
 /**
- * Bilinear resampling of 8-bit planes, computed exactly as Pillow's {@code Image.resize(size, Image.BILINEAR)} does
- * (a triangle filter whose support widens with the down-scaling factor, coefficients in 22-bit fixed point, a
- * horizontal pass then a vertical pass, each rounded and clipped to 8 bits). The training code resizes with Pillow,
+ * Bilinear and bicubic resampling of 8-bit planes, computed exactly as Pillow's {@code Image.resize(size, filter)} does
+ * ({@code Resample.c}: a filter whose support widens with the down-scaling factor, coefficients in 22-bit fixed point,
+ * a horizontal pass then a vertical pass, each rounded and clipped to 8 bits). The training code resizes with Pillow,
  * so the node must compute the very same pixels for the codes to match.
  */
 final class PilResize {
@@ -12,16 +14,21 @@ final class PilResize {
 
     private PilResize() {}
 
-    /** Resizes a {@code width x height} plane of values in [0, 255] to {@code outWidth x outHeight}. */
+    /** Resizes a {@code width x height} plane of values in [0, 255] to {@code outWidth x outHeight}, bilinear. */
     static int[] resize(int[] plane, int width, int height, int outWidth, int outHeight) {
+        return resize(plane, width, height, outWidth, outHeight, Interpolation.BILINEAR);
+    }
+
+    /** Resizes a {@code width x height} plane of values in [0, 255] to {@code outWidth x outHeight}. */
+    static int[] resize(int[] plane, int width, int height, int outWidth, int outHeight, Interpolation filter) {
         int[] current = plane;
         int currentWidth = width;
         if (outWidth != width) {
-            current = horizontal(current, currentWidth, height, outWidth);
+            current = horizontal(current, currentWidth, height, outWidth, filter);
             currentWidth = outWidth;
         }
         if (outHeight != height) {
-            current = vertical(current, currentWidth, height, outHeight);
+            current = vertical(current, currentWidth, height, outHeight, filter);
         }
         return current == plane ? plane.clone() : current;
     }
@@ -29,10 +36,12 @@ final class PilResize {
     /** For each output index: the first input index it reads, how many, and their fixed-point weights. */
     private record Coefficients(int[] start, int[] count, int[][] weights) {}
 
-    private static Coefficients coefficients(int inSize, int outSize) {
+    private static Coefficients coefficients(int inSize, int outSize, Interpolation filter) {
+        // the same double arithmetic, in the same order, as Pillow's precompute_coeffs
         double scale = (double) inSize / outSize;
         double filterScale = Math.max(scale, 1.0);
-        double support = filterScale; // the triangle filter's support is 1
+        double support = filter.support() * filterScale;
+        double ss = 1.0 / filterScale;
         int[] start = new int[outSize];
         int[] count = new int[outSize];
         int[][] weights = new int[outSize][];
@@ -43,7 +52,7 @@ final class PilResize {
             double[] k = new double[max];
             double total = 0;
             for (int x = 0; x < max; x++) {
-                double w = triangle((x + min - center + 0.5) / filterScale);
+                double w = filter.filter((x + min - center + 0.5) * ss);
                 k[x] = w;
                 total += w;
             }
@@ -59,18 +68,13 @@ final class PilResize {
         return new Coefficients(start, count, weights);
     }
 
-    private static double triangle(double x) {
-        x = Math.abs(x);
-        return x < 1.0 ? 1.0 - x : 0.0;
-    }
-
     private static int clip8(long value) {
         int v = (int) (value >> PRECISION_BITS);
         return v < 0 ? 0 : Math.min(v, 255);
     }
 
-    private static int[] horizontal(int[] in, int width, int height, int outWidth) {
-        Coefficients c = coefficients(width, outWidth);
+    private static int[] horizontal(int[] in, int width, int height, int outWidth, Interpolation filter) {
+        Coefficients c = coefficients(width, outWidth, filter);
         int[] out = new int[outWidth * height];
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < outWidth; x++) {
@@ -86,8 +90,8 @@ final class PilResize {
         return out;
     }
 
-    private static int[] vertical(int[] in, int width, int height, int outHeight) {
-        Coefficients c = coefficients(height, outHeight);
+    private static int[] vertical(int[] in, int width, int height, int outHeight, Interpolation filter) {
+        Coefficients c = coefficients(height, outHeight, filter);
         int[] out = new int[width * outHeight];
         for (int y = 0; y < outHeight; y++) {
             int[] w = c.weights()[y];

@@ -48,6 +48,66 @@ public class ImagePreprocessorTests extends OpenSearchTestCase {
         }
     }
 
+    /**
+     * Every geometry rule against the training code's preprocessing (vithash.data.preprocessing, i.e. Pillow), with the
+     * manifest's "input" object exactly as export writes it: JPEG with each EXIF orientation (and PNG with some), PNG
+     * with alpha, CMYK JPEG, 16-bit PNG, palette GIF, very wide and very tall images, up- and down-scaling, bilinear
+     * and bicubic, stretch and shorter side + centre crop (cases written by make_geometry_cases.py). Lossless formats
+     * give the same pixels; JPEGs are within the tolerance the case gives (IDCT rounding).
+     */
+    @SuppressWarnings("unchecked")
+    public void testGeometryCasesMatchPillow() throws IOException {
+        List<Object> cases = (List<Object>) XContentHelper.convertToMap(
+            JsonXContent.jsonXContent,
+            new BytesArray(("{\"cases\":" + new String(image("pillow_geometry.json"), java.nio.charset.StandardCharsets.UTF_8) + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)).streamInput(),
+            false
+        ).get("cases");
+        assertEquals(34, cases.size());
+        int exact = 0;
+        for (Object c : cases) {
+            Map<String, Object> testCase = (Map<String, Object>) c;
+            Map<String, Object> json = ModelManifestTests.defaultManifest();
+            json.put("input", testCase.get("input"));
+            ModelManifest manifest = ModelManifest.parse(json, "case");
+            String what = testCase.get("file") + " " + testCase.get("input");
+            int[][] planes = new ImagePreprocessor(manifest, ImageLimits.DEFAULT).decodeToPlanes(image("photos/" + testCase.get("file")));
+            int[] actual = Arrays.stream(planes).flatMapToInt(Arrays::stream).toArray();
+            int[] wanted = ((List<Number>) testCase.get("pixels")).stream().mapToInt(Number::intValue).toArray();
+            assertEquals(what, wanted.length, actual.length);
+            int tolerance = ((Number) testCase.get("tolerance")).intValue();
+            if (tolerance == 0) {
+                assertArrayEquals(what, wanted, actual);
+                exact++;
+            }
+            for (int i = 0; i < actual.length; i++) {
+                int difference = Math.abs(actual[i] - wanted[i]);
+                assertTrue(what + " value " + i + " differs by " + difference, difference <= tolerance);
+            }
+        }
+        assertEquals(24, exact);
+    }
+
+    public void testExifOrientationIsReadFromJpegPngAndWebpAndNeverFails() throws IOException {
+        assertEquals(6, ExifOrientation.read(image("photos/exif_6.jpg")));
+        assertEquals(8, ExifOrientation.read(image("photos/exif_8.png")));
+        assertEquals(5, ExifOrientation.read(image("photos/exif_5.webp")));
+        assertEquals(1, ExifOrientation.read(image("photos/rgb_97x61.png")));
+        assertEquals(1, ExifOrientation.read(image("rgb_60x40.jpg")));
+        // big-endian TIFF, as cameras write it: FFD8, APP1 "Exif\0\0" MM 42 IFD0 with one entry 0x0112 SHORT 1 = 7
+        byte[] bigEndian = {
+            (byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE1, 0, 34, 'E', 'x', 'i', 'f', 0, 0,
+            'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0 };
+        assertEquals(7, ExifOrientation.read(bigEndian));
+        bigEndian[31] = 9; // out of range
+        assertEquals(1, ExifOrientation.read(bigEndian));
+        byte[] jpeg = image("photos/exif_6.jpg");
+        for (int cut = 0; cut < 80; cut++) { // truncated anywhere in the metadata: as is, never an exception
+            int orientation = ExifOrientation.read(Arrays.copyOf(jpeg, cut));
+            assertTrue(orientation == 1 || orientation == 6);
+        }
+        assertEquals(1, ExifOrientation.read(randomByteArrayOfLength(100)));
+    }
+
     public void testJpegsDecodeCloseToLibjpeg() throws IOException {
         // Java's JPEG decoder and libjpeg round the inverse DCT differently: a level or two apart, never more
         ImagePreprocessor preprocessor = new ImagePreprocessor(GREY_28, ImageLimits.DEFAULT);
