@@ -5,6 +5,8 @@
 #
 #   scripts/elasticsearch-node.sh start [--plugin ZIP]    # fresh node, plugin installed, waits until ready
 #   scripts/elasticsearch-node.sh stop
+#   scripts/elasticsearch-node.sh try-install ZIP          # node stopped, ZIP installed in place of our plugin if the
+#                                                         # node accepts it; prints the installer's output
 #   scripts/elasticsearch-node.sh url
 #
 # Environment: ES_VERSION (default 9.5.3), ES_PORT (default 9500), ES_NODE_DIR (default /tmp/elasticsearch-image-hash-node),
@@ -20,7 +22,7 @@ HEAP=${ES_HEAP:-1g}
 HOME_DIR=$NODE_DIR/elasticsearch-$VERSION
 
 source "$ROOT/scripts/java-env.sh"
-AS_USER=(runuser -u "$RUN_USER" -- env ES_JAVA_HOME="$NODE_JAVA_HOME" ES_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP")
+AS_USER=(runuser -u "$RUN_USER" -- env -u JAVA_HOME ES_JAVA_HOME="$NODE_JAVA_HOME" ES_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP")
 
 log() { echo "[elasticsearch-node] $*" >&2; }
 
@@ -80,9 +82,23 @@ start() {
     log "node did not become ready in 180 s"; tail -40 "$NODE_DIR/logs/"*.log >&2; exit 1
 }
 
+try_install() { # a zip built for another Elasticsearch version must be refused, with Elasticsearch's own message
+    local zip=${1:?usage: try-install ZIP} status=0
+    [ -d "$HOME_DIR" ] || { echo "no node installed in $NODE_DIR: use start" >&2; exit 1; }
+    stop
+    cp "$zip" "$NODE_DIR/dist/other.zip"
+    chown "$RUN_USER": "$NODE_DIR/dist/other.zip"
+    "${AS_USER[@]}" "$HOME_DIR/bin/elasticsearch-plugin" remove elasticsearch-image-hash >"$NODE_DIR/logs/install.log" 2>&1 || true
+    "${AS_USER[@]}" "$HOME_DIR/bin/elasticsearch-plugin" install --batch "file://$NODE_DIR/dist/other.zip" \
+        >>"$NODE_DIR/logs/install.log" 2>&1 || status=$?
+    cat "$NODE_DIR/logs/install.log"
+    return $status
+}
+
 case ${1:-} in
     start) shift; start "$@" ;;
     stop) stop ;;
+    try-install) shift; try_install "$@" ;;
     url) echo "http://127.0.0.1:$PORT" ;;
-    *) echo "usage: $0 start [--plugin ZIP] | stop | url" >&2; exit 2 ;;
+    *) echo "usage: $0 start [--plugin ZIP] | stop | try-install ZIP | url" >&2; exit 2 ;;
 esac
