@@ -57,6 +57,11 @@ public final class IndexModels implements ModelSource {
     }
 
     @Override
+    public boolean remote() {
+        return true;
+    }
+
+    @Override
     public List<String> ids() throws IOException {
         return store.records().stream().map(Record::id).toList();
     }

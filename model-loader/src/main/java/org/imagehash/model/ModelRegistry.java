@@ -94,6 +94,36 @@ public class ModelRegistry implements Closeable {
         return new ModelInfo(id, files.location(), manifest, model != null, model != null ? model.device() : null, files.details());
     }
 
+    /**
+     * A model's description from what this node holds without a call to the cluster (its local sources, or the model
+     * when loaded): for checks on threads that must not block, such as pipeline creation on the cluster applier.
+     *
+     * @return null when only a remote source could say (check later, on use)
+     * @throws UnknownModelException when no source holds it and there is no remote source to ask
+     */
+    public ModelInfo localInfo(String id) throws IOException {
+        checkId(id);
+        HashModel model = loaded.get(id);
+        boolean remote = false;
+        for (ModelSource source : sources) {
+            if (source.remote()) {
+                remote = true;
+                if (model != null) {
+                    return new ModelInfo(id, source.name(), model.manifest(), true, model.device(), Map.of());
+                }
+                continue;
+            }
+            ModelSource.ModelFiles files = source.find(id);
+            if (files != null) {
+                return new ModelInfo(id, files.location(), manifest(id, files), model != null, model != null ? model.device() : null, files.details());
+            }
+        }
+        if (remote) {
+            return null;
+        }
+        throw new UnknownModelException("no model [" + id + "]; models: " + knownIds());
+    }
+
     /** Whether {@code id} is a well-formed model id (a folder name, never a path). */
     public static boolean isValidId(String id) {
         return id != null && VALID_ID.matcher(id).matches() && id.contains("..") == false;
@@ -343,6 +373,12 @@ public class ModelRegistry implements Closeable {
 
     static Set<String> providerNames(EnumSet<ai.onnxruntime.OrtProvider> providers) {
         return providers.stream().map(p -> p == ai.onnxruntime.OrtProvider.CUDA ? "CUDA" : p.name()).collect(Collectors.toSet());
+    }
+
+    /** Where a loaded model runs, or null when it is not loaded. */
+    public String loadedDevice(String id) {
+        HashModel model = loaded.get(id);
+        return model == null ? null : model.device();
     }
 
     /** Ids of the loaded models (for tests and stats). */

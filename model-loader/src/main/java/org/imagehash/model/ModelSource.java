@@ -22,6 +22,11 @@ public interface ModelSource {
      */
     ModelFiles find(String id) throws IOException;
 
+    /** Whether reading this source is a (blocking) call to the cluster rather than a local read. */
+    default boolean remote() {
+        return false;
+    }
+
     /** Forgets whatever this node keeps of a deleted model besides its loaded session (e.g. a cached file). */
     default void forget(String id) {}
 

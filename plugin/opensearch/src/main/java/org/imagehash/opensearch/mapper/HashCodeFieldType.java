@@ -29,12 +29,23 @@ import java.util.function.Supplier;
 public final class HashCodeFieldType extends MappedFieldType {
 
     private final int bits;
+    private final String modelId;
     private final SegmentCache cache;
     private final SubstringLayout substrings; // null unless the substrings are indexed (multi-index hashing)
 
     public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCache cache, SubstringLayout substrings) {
+        this(name, bits, meta, cache, substrings, null);
+    }
+
+    /** The model whose codes this field holds (its {@code model_id} mapping parameter), or null when not said. */
+    public String modelId() {
+        return modelId;
+    }
+
+    public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCache cache, SubstringLayout substrings, String modelId) {
         super(name, false, false, true, TextSearchInfo.NONE, meta);
         this.bits = bits;
+        this.modelId = modelId;
         this.cache = cache;
         this.substrings = substrings;
     }
