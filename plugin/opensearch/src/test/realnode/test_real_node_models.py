@@ -181,3 +181,30 @@ def test_delete_evicts_and_forgets(client):
     assert error(lambda: client.get(f"{MODELS}/{model_id}")).status == 404
     assert error(lambda: client.post(f"{MODELS}/{model_id}/_encode", {"image": image_b64("00_t-shirt-top.png")})).status == 404
     assert error(lambda: client.delete(f"{MODELS}/default")).status == 400
+
+
+def test_fields_know_their_model(client, uploaded, golden):
+    index, right, wrong = f"field-model-{SUFFIX}", f"right-{SUFFIX}", f"wrong-{SUFFIX}"
+    client.put(f"/_ingest/pipeline/{right}", {"processors": [{"image_hash": {
+        "field": "image", "target_field": "code", "model_id": uploaded["id"]}}]})
+    client.put(f"/_ingest/pipeline/{wrong}", {"processors": [{"image_hash": {
+        "field": "image", "target_field": "code", "model_id": "default"}}]})
+    client.put(f"/{index}", {"settings": {"number_of_replicas": 0, "number_of_shards": 2}, "mappings": {"properties": {
+        "code": {"type": "hash_code", "bits": 64, "model_id": uploaded["id"]}}}})
+    try:
+        mapping = client.get(f"/{index}/_mapping")[index]["mappings"]["properties"]["code"]
+        assert mapping["model_id"] == uploaded["id"]
+        e = error(lambda: client.put(f"/{index}/_doc/x?pipeline={wrong}", {"image": image_b64(golden[0]["file"])}))
+        assert e.status == 400 and f"holds codes of model [{uploaded['id']}]" in e.reason
+        for i, image in enumerate(golden):
+            client.put(f"/{index}/_doc/{i}?pipeline={right}&refresh=true", {"image": image_b64(image["file"])})
+        # query by image without model_id: the field's model encodes it
+        hits = client.search(index, {"query": {"hamming": {"field": "code", "image": image_b64(golden[3]["file"]),
+                                                           "k": 1}}})["hits"]["hits"]
+        assert hits[0]["_id"] == "3" and hits[0]["_source"]["code"] == golden[3]["hex"]
+        e = error(lambda: client.delete(f"{MODELS}/{uploaded['id']}"))
+        assert e.status == 409 and f"field [code] of index [{index}]" in e.reason
+    finally:
+        client.delete(f"/{index}")
+        client.delete(f"/_ingest/pipeline/{right}")
+        client.delete(f"/_ingest/pipeline/{wrong}")
