@@ -44,7 +44,7 @@ public class ModelUploadClusterTests extends OpenSearchIntegTestCase {
 
     private void start(String node, String id, int parts) throws IOException {
         byte[] graph = bundled("model.onnx");
-        Map<String, Object> manifest = XContentHelper.convertToMap(JsonXContent.jsonXContent, bundled("model.json"), false);
+        Map<String, Object> manifest = XContentHelper.convertToMap(JsonXContent.jsonXContent, new String(bundled("model.json"), java.nio.charset.StandardCharsets.UTF_8), false);
         Map<String, Object> body = new HashMap<>();
         body.put("manifest", manifest);
         body.put("total_parts", parts);
@@ -70,6 +70,7 @@ public class ModelUploadClusterTests extends OpenSearchIntegTestCase {
     public void testUploadedOnceServedEverywhereAndEvictedEverywhere() throws Exception {
         List<String> nodes = internalCluster().startNodes(2);
         String a = nodes.get(0), b = nodes.get(1);
+        ensureStableCluster(2);
         start(a, "shared", 3);
         for (int n : new int[] { 2, 0, 1 }) {
             part(a, "shared", n, 3);
@@ -106,6 +107,7 @@ public class ModelUploadClusterTests extends OpenSearchIntegTestCase {
     public void testANodeStoppedDuringAnUploadDoesNotCorruptIt() throws Exception {
         internalCluster().startClusterManagerOnlyNode();
         List<String> nodes = internalCluster().startDataOnlyNodes(2);
+        ensureStableCluster(3);
         start(nodes.get(0), "survivor", 4);
         part(nodes.get(0), "survivor", 0, 4);
         part(nodes.get(1), "survivor", 1, 4);
