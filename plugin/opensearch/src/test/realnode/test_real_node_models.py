@@ -77,6 +77,7 @@ def test_upload_is_ready_and_listed_cluster_wide(client, uploaded):
     assert uploaded["state"] == "ready" and uploaded["source"] == "index"
     assert uploaded["sha256"] == hashlib.sha256(graph).hexdigest() and uploaded["size"] == len(graph)
     assert uploaded["total_parts"] == 3 and uploaded["bits"] == 64 and "created" in uploaded
+    assert uploaded["manifest"] == read_model(DEFAULT_DIR)[0]
     assert len(uploaded["nodes"]) >= 1
     listed = {m["id"]: m for m in client.get(MODELS)["models"]}
     assert listed["default"]["source"] == "bundled" and listed["default"]["state"] == "ready"

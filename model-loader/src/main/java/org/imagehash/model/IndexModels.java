@@ -86,6 +86,7 @@ public final class IndexModels implements ModelSource {
         details.put("sha256", record.plan().sha256());
         details.put("total_parts", record.plan().totalParts());
         details.put("created", java.time.Instant.ofEpochMilli(record.createdMillis()).toString());
+        details.put("manifest", ManifestJson.parse(record.manifestJson()));
         return details;
     }
 

@@ -135,9 +135,11 @@ public sealed interface CodeSource permits CodeSource.Code, CodeSource.Image, Co
         }
 
         private CodeSource encode(QueryRewriteContext context, ImageEncoder encoder, byte[] bytes, String model) {
-            if (encoder.ready(model) == false) {
-                // the model is not loaded on this node: it may come from the model index, read with blocking calls,
-                // so load and encode on the generic pool (the encode action) instead of this (possibly network) thread
+            if (encoder.ready(model) == false && context.convertToShardContext() == null) {
+                // the model is not loaded on the coordinating node: it may come from the model index, read with
+                // blocking calls, so load and encode on the generic pool (the encode action) instead of this (possibly
+                // network) thread. On a shard (no model_id: the field's model) it loads on the search thread, since
+                // shard-level rewrites are not all able to wait for async actions.
                 SetOnce<byte[]> encoded = new SetOnce<>();
                 context.registerAsyncAction(
                     (client, listener) -> client.execute(
