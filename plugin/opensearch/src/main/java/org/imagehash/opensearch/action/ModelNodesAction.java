@@ -59,22 +59,23 @@ public final class ModelNodesAction extends ActionType<ModelNodesAction.Response
         }
     }
 
+    /** The nodes request, sent on to each node (the usual pattern of nodes actions). */
     public static final class NodeRequest extends TransportRequest {
-        private final String evict;
+        private final Request request;
 
-        NodeRequest(String evict) {
-            this.evict = evict;
+        NodeRequest(Request request) {
+            this.request = request;
         }
 
         NodeRequest(StreamInput in) throws IOException {
             super(in);
-            evict = in.readOptionalString();
+            request = new Request(in);
         }
 
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             super.writeTo(out);
-            out.writeOptionalString(evict);
+            request.writeTo(out);
         }
     }
 
@@ -138,7 +139,7 @@ public final class ModelNodesAction extends ActionType<ModelNodesAction.Response
 
         @Override
         protected NodeRequest newNodeRequest(Request request) {
-            return new NodeRequest(request.evict);
+            return new NodeRequest(request);
         }
 
         @Override
@@ -148,8 +149,8 @@ public final class ModelNodesAction extends ActionType<ModelNodesAction.Response
 
         @Override
         protected NodeResponse nodeOperation(NodeRequest request) {
-            if (request.evict != null) {
-                models.remove(request.evict);
+            if (request.request.evict != null) {
+                models.remove(request.request.evict);
             }
             Map<String, String> loaded = new TreeMap<>();
             for (String id : models.loadedIds()) {
