@@ -240,13 +240,29 @@ def build_parser():
     p.add_argument("--data-root", default=None)
     p.add_argument("--split-seed", type=int, default=0)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("push", help="upload an exported model to a cluster (SHA-256 computed here, sent in parts)")
+    p.add_argument("--url", required=True, help="e.g. https://localhost:9200")
+    p.add_argument("--user")
+    p.add_argument("--password")
+    p.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate")
+    p.add_argument("--model-id", required=True, help="the id in the cluster (letters, digits, '.', '_', '-')")
+    p.add_argument("--replace", action="store_true", help="delete the model of that id first (needs --force)")
+    p.add_argument("--force", action="store_true", help="confirm --replace, even while pipelines or fields use it")
+    p.add_argument("model_dir", help="a folder with model.onnx and model.json (python3 -m vithash export)")
+    p.set_defaults(func=cmd_push)
     return parser
+
+
+def cmd_push(args):
+    from vithash.push import main as push_main
+
+    return push_main(args)
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    args.func(args)
-    return 0
+    return args.func(args) or 0
 
 
 if __name__ == "__main__":

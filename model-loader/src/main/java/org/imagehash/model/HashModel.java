@@ -25,6 +25,9 @@ public final class HashModel implements AutoCloseable {
     private final OrtSession session;
     private final String device;
     private final Semaphore permits;
+    /** Runs hold the read lock, {@link #close} the write lock: a model evicted while in use closes after its runs. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock closing = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private boolean closed;
 
     HashModel(ModelManifest manifest, ImageLimits limits, OrtEnvironment environment, OrtSession session, String device, Semaphore permits) {
         this.manifest = manifest;
@@ -102,6 +105,12 @@ public final class HashModel implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for an inference slot", e);
         }
+        closing.readLock().lock();
+        if (closed) {
+            closing.readLock().unlock();
+            permits.release();
+            throw new IllegalStateException("model [" + manifest.id() + "] was evicted while in use; retry");
+        }
         try (
             OnnxTensor tensor = OnnxTensor.createTensor(environment, FloatBuffer.wrap(input, 0, batch * preprocessor.inputSize()), shape);
             OrtSession.Result result = session.run(Map.of(manifest.inputName(), tensor), java.util.Set.of(manifest.outputName()))
@@ -117,6 +126,7 @@ public final class HashModel implements AutoCloseable {
         } catch (OrtException e) {
             throw new IllegalStateException("model [" + manifest.id() + "] failed: " + e.getMessage(), e);
         } finally {
+            closing.readLock().unlock();
             permits.release();
         }
     }
@@ -134,6 +144,14 @@ public final class HashModel implements AutoCloseable {
 
     @Override
     public void close() throws OrtException {
-        session.close();
+        closing.writeLock().lock();
+        try {
+            if (closed == false) {
+                closed = true;
+                session.close();
+            }
+        } finally {
+            closing.writeLock().unlock();
+        }
     }
 }

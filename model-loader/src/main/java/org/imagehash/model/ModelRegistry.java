@@ -32,13 +32,21 @@ public class ModelRegistry implements Closeable {
     private static final Logger logger = LogManager.getLogger(ModelRegistry.class);
 
     /** How models run on this node. */
-    public record Settings(InferenceDevice device, int gpuId, int maxConcurrency, int intraOpThreads, ImageLimits limits) {}
+    public record Settings(InferenceDevice device, int gpuId, int maxConcurrency, int intraOpThreads, ImageLimits limits, long maxLoadedBytes) {
+        /** No limit on the bytes of loaded models. */
+        public Settings(InferenceDevice device, int gpuId, int maxConcurrency, int intraOpThreads, ImageLimits limits) {
+            this(device, gpuId, maxConcurrency, intraOpThreads, limits, Long.MAX_VALUE);
+        }
+    }
 
     private final List<ModelSource> sources;
     private final Settings settings;
     private final PrivilegedAccess privileged;
     private final Semaphore permits;
     private final Map<String, HashModel> loaded = new ConcurrentHashMap<>();
+    /** Loaded models' graph sizes, least recently used first (guarded by itself). */
+    private final Object loading = new Object();
+    private final java.util.LinkedHashMap<String, Long> recency = new java.util.LinkedHashMap<>(16, 0.75f, true);
 
     public ModelRegistry(List<ModelSource> sources, Settings settings, PrivilegedAccess privileged) {
         this.sources = List.copyOf(sources);
@@ -62,7 +70,7 @@ public class ModelRegistry implements Closeable {
     }
 
     /** A model's id, manifest and whether it is loaded, for the models API. */
-    public record ModelInfo(String id, String source, ModelManifest manifest, boolean loaded, String device) {}
+    public record ModelInfo(String id, String source, ModelManifest manifest, boolean loaded, String device, Map<String, Object> details) {}
 
     /** Every model this node can run, the bundled one first. Manifests are read, models are not loaded. */
     public List<ModelInfo> list() throws IOException {
@@ -83,7 +91,37 @@ public class ModelRegistry implements Closeable {
         HashModel model = loaded.get(id);
         ModelSource.ModelFiles files = find(id);
         ModelManifest manifest = model != null ? model.manifest() : manifest(id, files);
-        return new ModelInfo(id, files.location(), manifest, model != null, model != null ? model.device() : null);
+        return new ModelInfo(id, files.location(), manifest, model != null, model != null ? model.device() : null, files.details());
+    }
+
+    /**
+     * A model's description from what this node holds without a call to the cluster (its local sources, or the model
+     * when loaded): for checks on threads that must not block, such as pipeline creation on the cluster applier.
+     *
+     * @return null when only a remote source could say (check later, on use)
+     * @throws UnknownModelException when no source holds it and there is no remote source to ask
+     */
+    public ModelInfo localInfo(String id) throws IOException {
+        checkId(id);
+        HashModel model = loaded.get(id);
+        boolean remote = false;
+        for (ModelSource source : sources) {
+            if (source.remote()) {
+                remote = true;
+                if (model != null) {
+                    return new ModelInfo(id, source.name(), model.manifest(), true, model.device(), Map.of());
+                }
+                continue;
+            }
+            ModelSource.ModelFiles files = source.find(id);
+            if (files != null) {
+                return new ModelInfo(id, files.location(), manifest(id, files), model != null, model != null ? model.device() : null, files.details());
+            }
+        }
+        if (remote) {
+            return null;
+        }
+        throw new UnknownModelException("no model [" + id + "]; models: " + knownIds());
     }
 
     /** Whether {@code id} is a well-formed model id (a folder name, never a path). */
@@ -141,18 +179,43 @@ public class ModelRegistry implements Closeable {
      */
     public HashModel get(String id) {
         HashModel model = loaded.get(id);
-        if (model != null) {
-            return model;
+        if (model == null) {
+            checkId(id);
+            synchronized (loading) { // one load at a time: loads are rare, and may evict others to make room
+                model = loaded.get(id);
+                if (model == null) {
+                    model = load(id);
+                    loaded.put(id, model);
+                }
+            }
         }
-        checkId(id);
-        return loaded.computeIfAbsent(id, this::load);
+        synchronized (recency) {
+            recency.get(id); // most recently used now
+        }
+        return model;
     }
 
     /** Drops a loaded model (its files changed or went away); the next use loads it again. */
     public void evict(String id) {
+        synchronized (recency) {
+            recency.remove(id);
+        }
         HashModel model = loaded.remove(id);
         if (model != null) {
             close(model);
+        }
+    }
+
+    /** Evicts a deleted model and lets every source forget what it kept of it on this node. */
+    public void remove(String id) {
+        evict(id);
+        sources.forEach(source -> source.forget(id));
+    }
+
+    /** Bytes of the loaded models' graphs (what {@link Settings#maxLoadedBytes} limits). */
+    public long loadedBytes() {
+        synchronized (recency) {
+            return recency.values().stream().mapToLong(Long::longValue).sum();
         }
     }
 
@@ -161,12 +224,66 @@ public class ModelRegistry implements Closeable {
             ModelSource.ModelFiles files = find(id);
             ModelManifest manifest = manifest(id, files);
             byte[] onnx = files.graph().read();
-            return privileged.run(() -> open(id, manifest, onnx));
-        } catch (UnknownModelException e) {
+            makeRoom(id, onnx.length);
+            HashModel model = privileged.run(() -> open(id, manifest, onnx));
+            synchronized (recency) {
+                recency.put(id, (long) onnx.length);
+            }
+            return model;
+        } catch (UnknownModelException | ModelNotReadyException e) {
             throw e;
         } catch (IOException | OrtException | IllegalArgumentException e) { // a bad manifest is the node's problem, not the caller's
             throw new IllegalStateException("model [" + id + "] could not be loaded: " + e.getMessage(), e);
         }
+    }
+
+    /** Evicts the least recently used models until {@code bytes} more fit under the limit (a lone model always fits). */
+    private void makeRoom(String id, long bytes) {
+        while (true) {
+            String victim;
+            synchronized (recency) {
+                long used = recency.values().stream().mapToLong(Long::longValue).sum();
+                if (used + bytes <= settings.maxLoadedBytes() || recency.isEmpty()) {
+                    return;
+                }
+                victim = recency.keySet().iterator().next();
+                recency.remove(victim);
+            }
+            logger.info("evicting model [{}] to load [{}]: image_hash.models.max_loaded_bytes is {}", victim, id, settings.maxLoadedBytes());
+            HashModel model = loaded.remove(victim);
+            if (model != null) {
+                close(model);
+            }
+        }
+    }
+
+    /**
+     * Checks an uploaded model before it is accepted: the manifest, and that ONNX Runtime opens the graph and that its
+     * input and output have the manifest's names and shapes. Nothing is kept loaded.
+     *
+     * @throws IllegalArgumentException naming the problem
+     */
+    public ModelManifest validate(String id, byte[] manifestJson, byte[] onnx) {
+        ModelManifest manifest = manifest(id, new ModelSource.ModelFiles("upload", manifestJson, () -> onnx));
+        try {
+            privileged.run(() -> {
+                OrtSession session;
+                try {
+                    session = OrtEnvironment.getEnvironment().createSession(onnx, options(false));
+                } catch (OrtException e) {
+                    throw new IllegalArgumentException("model [" + id + "]: ONNX Runtime cannot open the file as an ONNX model: " + e.getMessage(), e);
+                }
+                try (session) {
+                    checkGraph(id, manifest, session);
+                }
+                return null;
+            });
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (OrtException e) {
+            throw new IllegalArgumentException("model [" + id + "]: " + e.getMessage(), e);
+        }
+        return manifest;
     }
 
     private HashModel open(String id, ModelManifest manifest, byte[] onnx) throws OrtException {
@@ -202,8 +319,45 @@ public class ModelRegistry implements Closeable {
         return options;
     }
 
-    /** The manifest must name the graph's real input and output. */
+    /** The manifest must name the graph's real input and output, of the shapes it says (dynamic dimensions aside). */
     private static void checkGraph(String id, ModelManifest manifest, OrtSession session) throws OrtException {
+        checkNames(id, manifest, session);
+        long[] in = shape(session.getInputInfo().get(manifest.inputName()));
+        long[] expectedIn = { -1, manifest.channels(), manifest.height(), manifest.width() };
+        long[] out = shape(session.getOutputInfo().get(manifest.outputName()));
+        long[] expectedOut = { -1, manifest.bits() };
+        if (in != null && matches(in, expectedIn) == false) {
+            throw new IllegalStateException(
+                "model.json of model [" + id + "] says the input is [batch, " + manifest.channels() + ", " + manifest.height() + ", " + manifest.width()
+                    + "] but the graph's input [" + manifest.inputName() + "] is " + java.util.Arrays.toString(in)
+            );
+        }
+        if (out != null && matches(out, expectedOut) == false) {
+            throw new IllegalStateException(
+                "model.json of model [" + id + "] says [bits] is " + manifest.bits() + " but the graph's output [" + manifest.outputName() + "] is "
+                    + java.util.Arrays.toString(out)
+            );
+        }
+    }
+
+    private static long[] shape(ai.onnxruntime.NodeInfo info) {
+        return info != null && info.getInfo() instanceof ai.onnxruntime.TensorInfo tensor ? tensor.getShape() : null;
+    }
+
+    /** Same rank, and every dimension the graph fixes (> 0) equal to the expected one (the batch, -1, is free). */
+    private static boolean matches(long[] actual, long[] expected) {
+        if (actual.length != expected.length) {
+            return false;
+        }
+        for (int i = 0; i < actual.length; i++) {
+            if (actual[i] > 0 && expected[i] > 0 && actual[i] != expected[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void checkNames(String id, ModelManifest manifest, OrtSession session) throws OrtException {
         if (session.getInputNames().contains(manifest.inputName()) == false) {
             throw new IllegalStateException(
                 "model.json of model [" + id + "]: [onnx.input_name] is [" + manifest.inputName() + "] but the graph's inputs are " + session.getInputNames()
@@ -219,6 +373,12 @@ public class ModelRegistry implements Closeable {
 
     static Set<String> providerNames(EnumSet<ai.onnxruntime.OrtProvider> providers) {
         return providers.stream().map(p -> p == ai.onnxruntime.OrtProvider.CUDA ? "CUDA" : p.name()).collect(Collectors.toSet());
+    }
+
+    /** Where a loaded model runs, or null when it is not loaded. */
+    public String loadedDevice(String id) {
+        HashModel model = loaded.get(id);
+        return model == null ? null : model.device();
     }
 
     /** Ids of the loaded models (for tests and stats). */
@@ -238,5 +398,8 @@ public class ModelRegistry implements Closeable {
     public void close() throws IOException {
         loaded.values().forEach(ModelRegistry::close);
         loaded.clear();
+        synchronized (recency) {
+            recency.clear();
+        }
     }
 }

@@ -22,8 +22,23 @@ public interface ModelSource {
      */
     ModelFiles find(String id) throws IOException;
 
-    /** A model's manifest ({@code model.json}) and a way to read its graph ({@code model.onnx}) when it is loaded. */
-    record ModelFiles(String location, byte[] manifestJson, GraphReader graph) {}
+    /** Whether reading this source is a (blocking) call to the cluster rather than a local read. */
+    default boolean remote() {
+        return false;
+    }
+
+    /** Forgets whatever this node keeps of a deleted model besides its loaded session (e.g. a cached file). */
+    default void forget(String id) {}
+
+    /**
+     * A model's manifest ({@code model.json}), a way to read its graph ({@code model.onnx}) when it is loaded, and what
+     * the models API shows of it besides (e.g. an uploaded model's state and SHA-256).
+     */
+    record ModelFiles(String location, byte[] manifestJson, GraphReader graph, java.util.Map<String, Object> details) {
+        public ModelFiles(String location, byte[] manifestJson, GraphReader graph) {
+            this(location, manifestJson, graph, java.util.Map.of());
+        }
+    }
 
     @FunctionalInterface
     interface GraphReader {

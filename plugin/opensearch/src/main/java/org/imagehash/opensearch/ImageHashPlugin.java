@@ -2,8 +2,15 @@ package org.imagehash.opensearch;
 
 import org.imagehash.model.ModelRegistry;
 import org.imagehash.model.PrivilegedAccess;
+import org.imagehash.model.BundledModels;
+import org.imagehash.model.ConfigFolderModels;
+import org.imagehash.model.IndexModels;
+import org.imagehash.opensearch.action.DeleteModelAction;
 import org.imagehash.opensearch.action.EncodeImageAction;
 import org.imagehash.opensearch.action.ListModelsAction;
+import org.imagehash.opensearch.action.ModelNodesAction;
+import org.imagehash.opensearch.action.PutModelAction;
+import org.imagehash.opensearch.registry.ModelIndex;
 import org.imagehash.opensearch.ingest.ImageHashProcessor;
 import org.imagehash.opensearch.mapper.HashCodeFieldMapper;
 import org.imagehash.opensearch.query.HammingQueryBuilder;
@@ -35,6 +42,8 @@ import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.plugins.SystemIndexPlugin;
+import org.opensearch.indices.SystemIndexDescriptor;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
@@ -56,7 +65,14 @@ import java.util.function.Supplier;
  * (by code, by image, or like a stored document), the {@code image_hash} ingest processor, and the models API. A thin
  * adapter: the search lives in the engine-neutral core, the models in the model loader.
  */
-public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugin, IngestPlugin, ActionPlugin, CircuitBreakerPlugin {
+public class ImageHashPlugin extends Plugin
+    implements
+        MapperPlugin,
+        SearchPlugin,
+        IngestPlugin,
+        ActionPlugin,
+        CircuitBreakerPlugin,
+        SystemIndexPlugin {
 
     /** Name of the circuit breaker that accounts for the cached per-segment structures. */
     public static final String BREAKER_NAME = "hash_code";
@@ -71,6 +87,8 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
 
     private final SegmentCache segmentCache = new SegmentCache();
     private final ModelRegistry models;
+    private final ModelIndex modelIndex = new ModelIndex();
+    private final PutModelAction.ModelLimits modelLimits;
     private final ImageEncoder encoder;
 
     /**
@@ -79,8 +97,28 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
      */
     public ImageHashPlugin(Settings settings, Path configPath) {
         Path modelsDir = configPath == null ? null : configPath.resolve("image_hash").resolve("models");
-        this.models = new ModelRegistry(ModelRegistry.sources(modelsDir, PRIVILEGED), ImageHashSettings.models(settings), PRIVILEGED);
-        this.encoder = (modelId, image) -> models.get(modelId).encode(image);
+        // uploaded models' verified graphs are cached under the node's temp folder, which the plugin may write without
+        // a grant (the node's data path would need one); it is a cache: a fresh folder only means a reload from the index
+        Path cache = Path.of(System.getProperty("java.io.tmpdir"), "image_hash", "models");
+        List<org.imagehash.model.ModelSource> sources = new java.util.ArrayList<>();
+        sources.add(new BundledModels());
+        if (modelsDir != null) {
+            sources.add(new ConfigFolderModels(modelsDir, PRIVILEGED));
+        }
+        sources.add(new IndexModels(modelIndex, cache, PRIVILEGED));
+        this.models = new ModelRegistry(sources, ImageHashSettings.models(settings), PRIVILEGED);
+        this.modelLimits = new PutModelAction.ModelLimits(ImageHashSettings.MAX_MODEL_BYTES.get(settings).getBytes());
+        this.encoder = new ImageEncoder() {
+            @Override
+            public byte[] encode(String modelId, byte[] image) {
+                return models.get(modelId).encode(image);
+            }
+
+            @Override
+            public boolean ready(String modelId) {
+                return models.loadedDevice(modelId) != null;
+            }
+        };
     }
 
     /** The model registry is a node component, so that the transport actions get it injected. */
@@ -98,7 +136,13 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
-        return List.of(models);
+        modelIndex.setClient(client);
+        return List.of(models, modelIndex, modelLimits);
+    }
+
+    @Override
+    public Collection<SystemIndexDescriptor> getSystemIndexDescriptors(Settings settings) {
+        return List.of(ModelIndex.descriptor());
     }
 
     @Override
@@ -119,14 +163,18 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
-        return Map.of(ImageHashProcessor.TYPE, new ImageHashProcessor.Factory(models));
+        return Map.of(ImageHashProcessor.TYPE, new ImageHashProcessor.Factory(models, () -> parameters.ingestService.getClusterService().state()));
     }
 
     @Override
     public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(
             new ActionHandler<>(ListModelsAction.INSTANCE, ListModelsAction.Transport.class),
-            new ActionHandler<>(EncodeImageAction.INSTANCE, EncodeImageAction.Transport.class)
+            new ActionHandler<>(EncodeImageAction.INSTANCE, EncodeImageAction.Transport.class),
+            new ActionHandler<>(PutModelAction.INSTANCE, PutModelAction.Transport.class),
+            new ActionHandler<>(DeleteModelAction.INSTANCE, DeleteModelAction.Transport.class),
+            new ActionHandler<>(ModelNodesAction.INSTANCE, ModelNodesAction.Transport.class),
+            new ActionHandler<>(ModelNodesAction.EVICT, ModelNodesAction.EvictTransport.class)
         );
     }
 

@@ -53,8 +53,36 @@ public final class ImageHashSettings {
     /** Largest decoded image accepted, in pixels, checked from the header before decoding (decompression bombs). */
     public static final Setting<Long> MAX_IMAGE_PIXELS = Setting.longSetting("image_hash.image.max_pixels", 50_000_000L, 1L, Property.NodeScope);
 
+    /** Largest model that can be uploaded (its ONNX file). */
+    public static final Setting<ByteSizeValue> MAX_MODEL_BYTES = Setting.byteSizeSetting(
+        "image_hash.models.max_bytes",
+        new ByteSizeValue(512, ByteSizeUnit.MB),
+        new ByteSizeValue(1, ByteSizeUnit.BYTES),
+        new ByteSizeValue(1536, ByteSizeUnit.MB),
+        Property.NodeScope
+    );
+
+    /** Bytes of model graphs loaded at once on this node; the least recently used are evicted beyond it. */
+    public static final Setting<ByteSizeValue> MAX_LOADED_BYTES = Setting.byteSizeSetting(
+        "image_hash.models.max_loaded_bytes",
+        new ByteSizeValue(2, ByteSizeUnit.GB),
+        new ByteSizeValue(1, ByteSizeUnit.BYTES),
+        new ByteSizeValue(Long.MAX_VALUE / 2, ByteSizeUnit.BYTES),
+        Property.NodeScope
+    );
+
     public static List<Setting<?>> all() {
-        return List.of(BREAKER_LIMIT, DEVICE, GPU_ID, MAX_CONCURRENCY, INTRA_OP_THREADS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS);
+        return List.of(
+            BREAKER_LIMIT,
+            DEVICE,
+            GPU_ID,
+            MAX_CONCURRENCY,
+            INTRA_OP_THREADS,
+            MAX_IMAGE_BYTES,
+            MAX_IMAGE_PIXELS,
+            MAX_MODEL_BYTES,
+            MAX_LOADED_BYTES
+        );
     }
 
     static ModelRegistry.Settings models(Settings settings) {
@@ -63,7 +91,8 @@ public final class ImageHashSettings {
             GPU_ID.get(settings),
             MAX_CONCURRENCY.get(settings),
             INTRA_OP_THREADS.get(settings),
-            new ImageLimits(MAX_IMAGE_BYTES.get(settings).getBytes(), MAX_IMAGE_PIXELS.get(settings))
+            new ImageLimits(MAX_IMAGE_BYTES.get(settings).getBytes(), MAX_IMAGE_PIXELS.get(settings)),
+            MAX_LOADED_BYTES.get(settings).getBytes()
         );
     }
 }

@@ -95,10 +95,18 @@ public class ImageSearchSingleNodeTests extends OpenSearchSingleNodeTestCase {
 
     public void testQueryByABrokenImageIsABadRequest() {
         createPipelineAndIndex();
-        IllegalArgumentException e = expectThrows(
-            IllegalArgumentException.class,
+        // without model_id the field's model encodes the image, on the shards (where the mapping is): still a 400
+        org.opensearch.action.search.SearchPhaseExecutionException e = expectThrows(
+            org.opensearch.action.search.SearchPhaseExecutionException.class,
             () -> client().prepareSearch("images").setQuery(HammingQueryBuilder.byImage("code", "AAAA", null, encoder()).k(1)).get()
         );
-        assertThat(e.getMessage(), containsString("[hamming] [image] (model [default])"));
+        assertEquals(org.opensearch.core.rest.RestStatus.BAD_REQUEST, e.status());
+        assertThat(e.getDetailedMessage(), containsString("[hamming] [image] (model [default])"));
+        // with model_id it is encoded once, on the coordinating node
+        IllegalArgumentException direct = expectThrows(
+            IllegalArgumentException.class,
+            () -> client().prepareSearch("images").setQuery(HammingQueryBuilder.byImage("code", "AAAA", "default", encoder()).k(1)).get()
+        );
+        assertThat(direct.getMessage(), containsString("[hamming] [image] (model [default])"));
     }
 }

@@ -8,4 +8,12 @@ public interface ImageEncoder {
      * @throws IllegalArgumentException for an unknown model or a bad image (a client error)
      */
     byte[] encode(String modelId, byte[] image);
+
+    /**
+     * Whether {@link #encode} can run now without loading the model (which may read it from the cluster: a blocking
+     * call that must not run on a network thread). The default: always.
+     */
+    default boolean ready(String modelId) {
+        return true;
+    }
 }

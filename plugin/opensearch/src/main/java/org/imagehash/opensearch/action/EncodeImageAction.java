@@ -85,6 +85,10 @@ public final class EncodeImageAction extends ActionType<EncodeImageAction.Respon
             this.code = code;
         }
 
+        public byte[] code() {
+            return code;
+        }
+
         Response(StreamInput in) throws IOException {
             modelId = in.readString();
             bits = in.readVInt();
@@ -127,6 +131,8 @@ public final class EncodeImageAction extends ActionType<EncodeImageAction.Respon
                 model = models.get(request.modelId);
             } catch (UnknownModelException e) {
                 throw new ResourceNotFoundException(e.getMessage());
+            } catch (org.imagehash.model.ModelNotReadyException e) {
+                throw new org.opensearch.OpenSearchStatusException(e.getMessage(), org.opensearch.core.rest.RestStatus.CONFLICT);
             }
             byte[] code = model.encode(ImageBytes.fromBase64(request.image, "[image]"));
             return new Response(request.modelId, model.manifest().bits(), code);

@@ -37,10 +37,25 @@ public final class ListModelsAction extends ActionType<ListModelsAction.Response
     }
 
     public static final class Request extends ActionRequest {
-        public Request() {}
+        private final String modelId; // null: every model
+
+        public Request() {
+            this((String) null);
+        }
+
+        public Request(String modelId) {
+            this.modelId = modelId;
+        }
 
         public Request(StreamInput in) throws IOException {
             super(in);
+            modelId = in.readOptionalString();
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            super.writeTo(out);
+            out.writeOptionalString(modelId);
         }
 
         @Override
@@ -53,16 +68,24 @@ public final class ListModelsAction extends ActionType<ListModelsAction.Response
     public static final class Response extends ActionResponse implements ToXContentObject {
         private final List<Map<String, Object>> models;
 
-        Response(List<ModelRegistry.ModelInfo> infos) {
-            this.models = infos.stream().map(Response::describe).toList();
+        private final boolean one;
+
+        Response(List<ModelRegistry.ModelInfo> infos, ModelNodesAction.Response nodes, boolean one) {
+            this.models = infos.stream().map(info -> describe(info, nodes)).toList();
+            this.one = one;
         }
 
         @SuppressWarnings("unchecked")
         Response(StreamInput in) throws IOException {
             models = (List<Map<String, Object>>) in.readGenericValue();
+            one = in.readBoolean();
         }
 
-        private static Map<String, Object> describe(ModelRegistry.ModelInfo info) {
+        public List<Map<String, Object>> models() {
+            return models;
+        }
+
+        private static Map<String, Object> describe(ModelRegistry.ModelInfo info, ModelNodesAction.Response nodes) {
             ModelManifest m = info.manifest();
             Map<String, Object> input = new LinkedHashMap<>();
             input.put("height", m.height());
@@ -80,16 +103,38 @@ public final class ListModelsAction extends ActionType<ListModelsAction.Response
             model.put("map_all", m.mapAll());
             model.put("loaded", info.loaded());
             model.put("device", info.device());
+            if (info.details().isEmpty()) {
+                model.put("state", "ready");
+            } else {
+                model.putAll(info.details());
+            }
+            if (nodes != null) {
+                Map<String, Object> perNode = new java.util.TreeMap<>();
+                for (ModelNodesAction.NodeResponse node : nodes.getNodes()) {
+                    String device = node.loaded().get(info.id());
+                    Map<String, Object> state = new LinkedHashMap<>();
+                    state.put("loaded", device != null);
+                    if (device != null) {
+                        state.put("device", device);
+                    }
+                    perNode.put(node.getNode().getName(), state);
+                }
+                model.put("nodes", perNode);
+            }
             return model;
         }
 
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             out.writeGenericValue(models);
+            out.writeBoolean(one);
         }
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            if (one) {
+                return builder.map(models.get(0));
+            }
             builder.startObject().startArray("models");
             for (Map<String, Object> model : models) {
                 builder.map(model);
@@ -98,19 +143,47 @@ public final class ListModelsAction extends ActionType<ListModelsAction.Response
         }
     }
 
-    /** Reads manifests (files, no inference): cheap enough for the calling thread. */
+    /**
+     * Reads manifests and the model index on the generic pool (the index is read with blocking calls), then asks every
+     * node which models it has loaded.
+     */
     public static final class Transport extends HandledTransportAction<Request, Response> {
         private final ModelRegistry models;
+        private final org.opensearch.transport.client.Client client;
+        private final org.opensearch.threadpool.ThreadPool threadPool;
 
         @Inject
-        public Transport(TransportService transportService, ActionFilters actionFilters, ModelRegistry models) {
+        public Transport(TransportService transportService, ActionFilters actionFilters, ModelRegistry models, org.opensearch.transport.client.Client client) {
             super(NAME, transportService, actionFilters, Request::new);
             this.models = models;
+            this.client = client;
+            this.threadPool = transportService.getThreadPool();
         }
 
         @Override
         protected void doExecute(Task task, Request request, ActionListener<Response> listener) {
-            ActionListener.completeWith(listener, () -> new Response(models.list()));
+            threadPool.executor(org.opensearch.threadpool.ThreadPool.Names.GENERIC).execute(() -> {
+                List<ModelRegistry.ModelInfo> infos;
+                try {
+                    infos = request.modelId == null ? models.list() : List.of(info(request.modelId));
+                } catch (Exception e) {
+                    listener.onFailure(e);
+                    return;
+                }
+                client.execute(
+                    ModelNodesAction.INSTANCE,
+                    new ModelNodesAction.Request((String) null),
+                    ActionListener.wrap(nodes -> listener.onResponse(new Response(infos, nodes, request.modelId != null)), listener::onFailure)
+                );
+            });
+        }
+
+        private ModelRegistry.ModelInfo info(String id) throws IOException {
+            try {
+                return models.info(id);
+            } catch (org.imagehash.model.UnknownModelException e) {
+                throw new org.opensearch.ResourceNotFoundException(e.getMessage());
+            }
         }
     }
 }

@@ -28,10 +28,14 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
     public static final String TYPE = ImageHasher.TYPE;
 
     private final ImageHasher hasher;
+    private final TargetFieldCheck targetCheck;
+    private final ModelRegistry models;
 
-    ImageHashProcessor(String tag, String description, int batchSize, ImageHasher hasher) {
+    ImageHashProcessor(String tag, String description, int batchSize, ImageHasher hasher, ModelRegistry models, TargetFieldCheck targetCheck) {
         super(tag, description, batchSize);
         this.hasher = hasher;
+        this.models = models;
+        this.targetCheck = targetCheck;
     }
 
     @Override
@@ -69,10 +73,30 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
         // documents that failed or were dropped before this processor are passed over
-        hasher.encode(
-            documents.stream().filter(w -> w.getException() == null && w.getIngestDocument() != null).map(Wrapped::new).toList()
-        );
+        List<IngestDocumentWrapper> live = documents.stream().filter(w -> w.getException() == null && w.getIngestDocument() != null).toList();
+        List<IngestDocumentWrapper> allowed = live.stream().filter(this::targetAccepts).toList();
+        hasher.encode(allowed.stream().map(Wrapped::new).toList());
         handler.accept(documents);
+    }
+
+    /** Whether the document's index maps the target field for this model (else the document fails with the reason). */
+    private boolean targetAccepts(IngestDocumentWrapper wrapper) {
+        Object index = wrapper.getIngestDocument().getSourceAndMetadata().get(IngestDocument.Metadata.INDEX.getFieldName());
+        String refusal = targetCheck.refusal(index instanceof String s ? s : null, this::modelBits);
+        if (refusal == null) {
+            return true;
+        }
+        wrapper.update(wrapper.getIngestDocument(), new IllegalArgumentException(refusal));
+        return false;
+    }
+
+    /** The model's code length, or 0 when it cannot be loaded (the hasher then fails the documents with the reason). */
+    private int modelBits() {
+        try {
+            return models.get(hasher.modelId()).manifest().bits();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** An OpenSearch ingest document as {@link ImageHasher} sees it. */
@@ -102,10 +126,17 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
     /** Creates {@code image_hash} processors; checks the model id when the pipeline is created. */
     public static final class Factory extends AbstractBatchingProcessor.Factory {
         private final ModelRegistry models;
+        private final java.util.function.Supplier<org.opensearch.cluster.ClusterState> clusterState;
 
         public Factory(ModelRegistry models) {
+            this(models, null);
+        }
+
+        /** @param clusterState the node's cluster state, for the target fields' mappings (null: no check) */
+        public Factory(ModelRegistry models, java.util.function.Supplier<org.opensearch.cluster.ClusterState> clusterState) {
             super(TYPE);
             this.models = models;
+            this.clusterState = clusterState;
         }
 
         @Override
@@ -116,14 +147,17 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
             boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
             boolean removeSourceField = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "remove_source_field", false);
             try {
-                models.info(modelId);
+                // no call to the cluster here (pipelines are created on the cluster applier thread): an uploaded
+                // model not loaded on this node is checked when the first document arrives
+                models.localInfo(modelId);
             } catch (IllegalArgumentException e) { // no such model, or an invalid id
                 throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model_id", e.getMessage());
             } catch (IOException e) {
                 throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model_id", "cannot read model [" + modelId + "]: " + e);
             }
             ImageHasher hasher = new ImageHasher(models, modelId, field, targetField, ignoreMissing, removeSourceField);
-            return new ImageHashProcessor(tag, description, batchSize, hasher);
+            TargetFieldCheck check = new TargetFieldCheck(clusterState, targetField, modelId);
+            return new ImageHashProcessor(tag, description, batchSize, hasher, models, check);
         }
     }
 }

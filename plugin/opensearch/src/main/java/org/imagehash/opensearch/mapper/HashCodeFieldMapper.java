@@ -57,6 +57,11 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
             m -> toType(m).substrings
         ).setSerializer(Builder::writeSubstrings, SubstringsOption::toString);
 
+        // The model whose codes the field holds: ingest refuses other models' codes, a query by image uses it.
+        private final Parameter<String> modelId = Parameter.stringParam("model_id", false, m -> toType(m).modelId, null)
+            .setValidator(this::validateModelId)
+            .acceptsNull();
+
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
         private final SegmentCache cache;
 
@@ -106,9 +111,15 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
             }
         }
 
+        private void validateModelId(String value) {
+            if (value != null && org.imagehash.model.ModelRegistry.isValidId(value) == false) {
+                throw new MapperParsingException("[model_id] of field [" + name() + "] is not a valid model id: [" + value + "]");
+            }
+        }
+
         @Override
         protected List<Parameter<?>> getParameters() {
-            return List.of(bits, substrings, meta);
+            return List.of(bits, substrings, modelId, meta);
         }
 
         @Override
@@ -119,7 +130,14 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
             } catch (IllegalArgumentException e) {
                 throw new MapperParsingException("[" + SubstringsOption.NAME + "] of field [" + name() + "]: " + e.getMessage());
             }
-            HashCodeFieldType fieldType = new HashCodeFieldType(buildFullName(context), bits.getValue(), meta.getValue(), cache, layout);
+            HashCodeFieldType fieldType = new HashCodeFieldType(
+                buildFullName(context),
+                bits.getValue(),
+                meta.getValue(),
+                cache,
+                layout,
+                modelId.getValue()
+            );
             return new HashCodeFieldMapper(name, fieldType, multiFieldsBuilder.build(this, context), copyTo.build(), this);
         }
     }
@@ -131,12 +149,14 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
 
     private final int bits;
     private final SubstringsOption substrings;
+    private final String modelId;
     private final SegmentCache cache;
 
     private HashCodeFieldMapper(String simpleName, HashCodeFieldType fieldType, MultiFields multiFields, CopyTo copyTo, Builder builder) {
         super(simpleName, fieldType, multiFields, copyTo);
         this.bits = builder.bits.getValue();
         this.substrings = builder.substrings.getValue();
+        this.modelId = builder.modelId.getValue();
         this.cache = builder.cache;
     }
 

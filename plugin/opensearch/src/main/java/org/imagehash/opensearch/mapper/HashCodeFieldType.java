@@ -27,10 +27,21 @@ import java.util.function.Supplier;
 public final class HashCodeFieldType extends MappedFieldType {
 
     private final HashCodeField field;
+    private final String modelId;
 
     public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCache cache, SubstringLayout substrings) {
+        this(name, bits, meta, cache, substrings, null);
+    }
+
+    /** The model whose codes this field holds (its {@code model_id} mapping parameter), or null when not said. */
+    public String modelId() {
+        return modelId;
+    }
+
+    public HashCodeFieldType(String name, int bits, Map<String, String> meta, SegmentCache cache, SubstringLayout substrings, String modelId) {
         super(name, false, false, true, TextSearchInfo.NONE, meta);
         this.field = new HashCodeField(name, bits, substrings, cache);
+        this.modelId = modelId;
     }
 
     @Override

@@ -16,6 +16,8 @@ import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
+import org.imagehash.opensearch.action.EncodeImageAction;
+import org.imagehash.opensearch.mapper.HashCodeFieldType;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -119,7 +121,38 @@ public sealed interface CodeSource permits CodeSource.Code, CodeSource.Image, Co
                 throw new IllegalStateException("[" + NAME + "] [image] needs the image-hash plugin's models on this node");
             }
             byte[] bytes = ImageBytes.fromBase64(base64, "[" + NAME + "] [image]");
-            String model = modelId == null ? ModelRegistry.DEFAULT_ID : modelId;
+            String model = modelId;
+            if (model == null) {
+                // without model_id, the field's model (its model_id mapping parameter) encodes the image: known only
+                // where the mapping is, on the shards
+                org.opensearch.index.query.QueryShardContext shard = context.convertToShardContext();
+                if (shard == null) {
+                    return this;
+                }
+                model = shard.fieldMapper(field) instanceof HashCodeFieldType type && type.modelId() != null ? type.modelId() : ModelRegistry.DEFAULT_ID;
+            }
+            return encode(context, encoder, bytes, model);
+        }
+
+        private CodeSource encode(QueryRewriteContext context, ImageEncoder encoder, byte[] bytes, String model) {
+            if (encoder.ready(model) == false && context.convertToShardContext() == null) {
+                // the model is not loaded on the coordinating node: it may come from the model index, read with
+                // blocking calls, so load and encode on the generic pool (the encode action) instead of this (possibly
+                // network) thread. On a shard (no model_id: the field's model) it loads on the search thread, since
+                // shard-level rewrites are not all able to wait for async actions.
+                SetOnce<byte[]> encoded = new SetOnce<>();
+                context.registerAsyncAction(
+                    (client, listener) -> client.execute(
+                        EncodeImageAction.INSTANCE,
+                        new EncodeImageAction.Request(model, base64),
+                        ActionListener.wrap(response -> {
+                            encoded.set(response.code());
+                            listener.onResponse(null);
+                        }, e -> listener.onFailure(asQueryError(e, model)))
+                    )
+                );
+                return new Fetching(encoded::get);
+            }
             try {
                 return new Code(encoder.encode(model, bytes));
             } catch (UnknownModelException e) {
@@ -127,6 +160,18 @@ public sealed interface CodeSource permits CodeSource.Code, CodeSource.Image, Co
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("[" + NAME + "] [image] (model [" + model + "]): " + e.getMessage(), e);
             }
+        }
+
+        /** The encode action's failure as the synchronous path reports it. */
+        private static Exception asQueryError(Exception e, String model) {
+            Throwable cause = org.opensearch.ExceptionsHelper.unwrapCause(e);
+            if (cause instanceof ResourceNotFoundException) {
+                return new IllegalArgumentException("[" + NAME + "] [model_id]: " + cause.getMessage(), e);
+            }
+            if (cause instanceof IllegalArgumentException) {
+                return new IllegalArgumentException("[" + NAME + "] [image] (model [" + model + "]): " + cause.getMessage(), e);
+            }
+            return e;
         }
 
         @Override

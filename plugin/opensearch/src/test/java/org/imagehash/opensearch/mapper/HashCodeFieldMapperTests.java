@@ -48,6 +48,21 @@ public class HashCodeFieldMapperTests extends MapperTestCase {
             fieldMapping(this::minimalMapping),
             fieldMapping(b -> b.field("type", "hash_code").field("bits", 128))
         );
+        checker.registerConflictCheck("model_id", fieldMapping(this::minimalMapping), fieldMapping(b -> {
+            minimalMapping(b);
+            b.field("model_id", "fashion-v2");
+        }));
+    }
+
+    public void testModelIdIsKeptAndChecked() throws IOException {
+        MapperService mapperService = createMapperService(fieldMapping(b -> b.field("type", "hash_code").field("bits", 64).field("model_id", "fashion-v2")));
+        assertEquals("fashion-v2", ((HashCodeFieldType) mapperService.fieldType("field")).modelId());
+        assertThat(mapperService.documentMapper().mappingSource().string(), containsString("\"model_id\":\"fashion-v2\""));
+        MapperParsingException e = expectThrows(
+            MapperParsingException.class,
+            () -> createMapperService(fieldMapping(b -> b.field("type", "hash_code").field("bits", 64).field("model_id", "../x")))
+        );
+        assertThat(e.getMessage(), containsString("is not a valid model id"));
     }
 
     @Override
