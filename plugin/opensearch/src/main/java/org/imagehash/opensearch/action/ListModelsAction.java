@@ -1,7 +1,7 @@
 package org.imagehash.opensearch.action;
 
-import org.imagehash.model.ModelManifest;
 import org.imagehash.model.ModelRegistry;
+import org.imagehash.model.ModelsApi;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.action.ActionType;
@@ -20,7 +20,6 @@ import org.opensearch.transport.TransportService;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -86,23 +85,7 @@ public final class ListModelsAction extends ActionType<ListModelsAction.Response
         }
 
         private static Map<String, Object> describe(ModelRegistry.ModelInfo info, ModelNodesAction.Response nodes) {
-            ModelManifest m = info.manifest();
-            Map<String, Object> input = new LinkedHashMap<>();
-            input.put("height", m.height());
-            input.put("width", m.width());
-            input.put("channels", m.channels());
-            input.put("colour_mode", m.colourMode().name().toLowerCase(Locale.ROOT));
-            Map<String, Object> model = new LinkedHashMap<>();
-            model.put("id", info.id());
-            model.put("source", info.source());
-            model.put("manifest_id", m.id());
-            model.put("bits", m.bits());
-            model.put("input", input);
-            model.put("method", m.method());
-            model.put("dataset", m.dataset());
-            model.put("map_all", m.mapAll());
-            model.put("loaded", info.loaded());
-            model.put("device", info.device());
+            Map<String, Object> model = new LinkedHashMap<>(ModelsApi.describe(info));
             if (info.details().isEmpty()) {
                 model.put("state", "ready");
             } else {

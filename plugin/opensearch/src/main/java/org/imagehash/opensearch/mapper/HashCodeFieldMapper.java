@@ -79,17 +79,11 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
         }
 
         private static Integer parseBits(String field, Object value) {
-            if (value instanceof Integer || value instanceof Long || value instanceof Short) {
-                return ((Number) value).intValue();
+            try {
+                return HashCodeField.parseBitsParameter(field, value);
+            } catch (IllegalArgumentException e) {
+                throw new MapperParsingException(e.getMessage());
             }
-            if (value instanceof String s) {
-                try {
-                    return Integer.parseInt(s.trim());
-                } catch (NumberFormatException e) {
-                    // reported below with the field's name
-                }
-            }
-            throw new MapperParsingException("[bits] of field [" + field + "] must be an integer, got [" + value + "]");
         }
 
         private static SubstringsOption parseSubstrings(String field, Object value) {
@@ -101,13 +95,10 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
         }
 
         private void validateBits(Integer value) {
-            if (value == null) {
-                throw new MapperParsingException("[bits] is required for field [" + name() + "] of type [" + CONTENT_TYPE + "]");
-            }
             try {
-                HashCodes.checkBits(value);
+                HashCodeField.checkBitsParameter(name(), value);
             } catch (IllegalArgumentException e) {
-                throw new MapperParsingException("[bits] of field [" + name() + "] " + e.getMessage());
+                throw new MapperParsingException(e.getMessage());
             }
         }
 

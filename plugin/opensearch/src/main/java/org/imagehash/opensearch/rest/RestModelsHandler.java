@@ -2,6 +2,7 @@ package org.imagehash.opensearch.rest;
 
 import org.imagehash.model.ModelUpload;
 import org.imagehash.opensearch.action.DeleteModelAction;
+import org.imagehash.model.ModelsApi;
 import org.imagehash.opensearch.action.EncodeImageAction;
 import org.imagehash.opensearch.action.PutModelAction;
 import org.imagehash.opensearch.action.ListModelsAction;
@@ -118,27 +119,14 @@ public final class RestModelsHandler extends BaseRestHandler {
         if (request.hasContentOrSourceParam() == false) {
             throw new IllegalArgumentException("[_encode] needs a body: {\"image\": \"<base64>\"}");
         }
-        // base64 takes 4 bytes per 3: a larger body cannot hold an image within the limit (and would hit the JSON
-        // parser's own string limit first, which answers as a server error)
-        long maxBody = maxImageBytes / 3 * 4 + 4096;
-        if (request.content().length() > maxBody) {
+        if (request.content().length() > ModelsApi.maxEncodeBodyBytes(maxImageBytes)) {
             throw new OpenSearchStatusException(
-                "[_encode] body of " + request.content().length() + " bytes is larger than an image of image_hash.image.max_bytes ["
-                    + maxImageBytes + "] can be in base64",
+                ModelsApi.encodeBodyTooLarge(request.content().length(), maxImageBytes),
                 RestStatus.REQUEST_ENTITY_TOO_LARGE
             );
         }
         try (XContentParser parser = request.contentOrSourceParamParser()) {
-            Map<String, Object> body = parser.map();
-            for (String key : body.keySet()) {
-                if (key.equals("image") == false) {
-                    throw new IllegalArgumentException("[_encode] does not support [" + key + "]; the body is {\"image\": \"<base64>\"}");
-                }
-            }
-            if (body.get("image") instanceof String image) {
-                return image;
-            }
-            throw new IllegalArgumentException("[_encode] [image] must be a base64 string, got [" + body.get("image") + "]");
+            return ModelsApi.imageOfEncodeBody(parser.map());
         }
     }
 }
