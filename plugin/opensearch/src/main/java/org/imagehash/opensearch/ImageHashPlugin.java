@@ -3,6 +3,7 @@ package org.imagehash.opensearch;
 import org.imagehash.model.ModelRegistry;
 import org.imagehash.model.PrivilegedAccess;
 import org.imagehash.opensearch.action.EncodeImageAction;
+import org.imagehash.opensearch.engine.EngineCompat;
 import org.imagehash.opensearch.action.ListModelsAction;
 import org.imagehash.opensearch.ingest.ImageHashProcessor;
 import org.imagehash.opensearch.mapper.HashCodeFieldMapper;
@@ -14,7 +15,7 @@ import org.imagehash.search.query.ImageEncoder;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
-import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Module;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
@@ -22,10 +23,6 @@ import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.breaker.CircuitBreaker;
-import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
-import org.opensearch.env.Environment;
-import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.mapper.Mapper;
 import org.opensearch.indices.breaker.BreakerSettings;
 import org.opensearch.ingest.Processor;
@@ -35,14 +32,8 @@ import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
-import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
-import org.opensearch.script.ScriptService;
-import org.opensearch.secure_sm.AccessController;
-import org.opensearch.threadpool.ThreadPool;
-import org.opensearch.transport.client.Client;
-import org.opensearch.watcher.ResourceWatcherService;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -61,13 +52,8 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
     /** Name of the circuit breaker that accounts for the cached per-segment structures. */
     public static final String BREAKER_NAME = "hash_code";
 
-    /** OpenSearch 3.x runs plugin code with its own permissions through its agent's AccessController. */
-    private static final PrivilegedAccess PRIVILEGED = new PrivilegedAccess() {
-        @Override
-        public <T, E extends Exception> T run(Action<T, E> action) throws E {
-            return AccessController.doPrivilegedChecked(action::run);
-        }
-    };
+    /** The engine line's way of running plugin code with the plugin's own permissions. */
+    private static final PrivilegedAccess PRIVILEGED = EngineCompat.PRIVILEGED;
 
     private final SegmentCache segmentCache = new SegmentCache();
     private final ModelRegistry models;
@@ -83,22 +69,13 @@ public class ImageHashPlugin extends Plugin implements MapperPlugin, SearchPlugi
         this.encoder = (modelId, image) -> models.get(modelId).encode(image);
     }
 
-    /** The model registry is a node component, so that the transport actions get it injected. */
+    /**
+     * The model registry is bound for injection into the transport actions. A Guice module rather than
+     * createComponents: that one's client parameter lives in different packages on OpenSearch 2.x and 3.x.
+     */
     @Override
-    public Collection<Object> createComponents(
-        Client client,
-        ClusterService clusterService,
-        ThreadPool threadPool,
-        ResourceWatcherService resourceWatcherService,
-        ScriptService scriptService,
-        NamedXContentRegistry xContentRegistry,
-        Environment environment,
-        NodeEnvironment nodeEnvironment,
-        NamedWriteableRegistry namedWriteableRegistry,
-        IndexNameExpressionResolver indexNameExpressionResolver,
-        Supplier<RepositoriesService> repositoriesServiceSupplier
-    ) {
-        return List.of(models);
+    public Collection<Module> createGuiceModules() {
+        return List.of(binder -> binder.bind(ModelRegistry.class).toInstance(models));
     }
 
     @Override

@@ -2,13 +2,13 @@ package org.imagehash.opensearch.rest;
 
 import org.imagehash.opensearch.action.EncodeImageAction;
 import org.imagehash.opensearch.action.ListModelsAction;
+import org.imagehash.opensearch.engine.ActionClient;
+import org.imagehash.opensearch.engine.EngineRestHandler;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestToXContentListener;
-import org.opensearch.transport.client.node.NodeClient;
 
 import java.io.IOException;
 import java.util.List;
@@ -24,7 +24,7 @@ import static org.opensearch.rest.RestRequest.Method.POST;
  *   <li>{@code POST /_plugins/image_hash/models/{id}/_encode} with {@code {"image": "<base64>"}}: {@link EncodeImageAction}.</li>
  * </ul>
  */
-public final class RestModelsHandler extends BaseRestHandler {
+public final class RestModelsHandler extends EngineRestHandler {
 
     public static final String PATH = "/_plugins/image_hash/models";
 
@@ -46,7 +46,7 @@ public final class RestModelsHandler extends BaseRestHandler {
     }
 
     @Override
-    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+    protected RestChannelConsumer prepareRequest(RestRequest request, ActionClient client) throws IOException {
         if (request.method() == GET) {
             return channel -> client.execute(ListModelsAction.INSTANCE, new ListModelsAction.Request(), new RestToXContentListener<>(channel));
         }

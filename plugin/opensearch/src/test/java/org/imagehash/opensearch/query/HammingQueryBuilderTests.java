@@ -1,5 +1,6 @@
 package org.imagehash.opensearch.query;
 
+import org.imagehash.search.Clauses;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
@@ -81,8 +82,8 @@ public class HammingQueryBuilderTests extends AbstractQueryTestCase<HammingQuery
             assertThat(query, instanceOf(BooleanQuery.class));
             BooleanQuery bool = (BooleanQuery) query;
             assertEquals(2, bool.clauses().size());
-            assertEquals(BooleanClause.Occur.FILTER, bool.clauses().get(1).occur());
-            query = bool.clauses().get(0).query();
+            assertEquals(BooleanClause.Occur.FILTER, Clauses.occur(bool.clauses().get(1)));
+            query = Clauses.query(bool.clauses().get(0));
         }
         assertThat(query, instanceOf(HammingQuery.class));
         HammingQuery hamming = (HammingQuery) query;
