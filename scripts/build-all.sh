@@ -39,5 +39,6 @@ for entry in "${FLAVOURS[@]}"; do
     zip=plugin/$engine/target/$flavour/$artifact-$VERSION.zip
     [ -f "$zip" ] || zip=plugin/$engine/target/$artifact-$VERSION.zip
     cp "$zip" "dist/$artifact-$VERSION-$flavour.zip"
+    rm -f "dist/build-$flavour.log"
     echo "[build-all] $flavour: dist/$artifact-$VERSION-$flavour.zip ($((SECONDS - start)) s)" >&2
 done
