@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Starts and stops a real OpenSearch 3.5.0 node with this project's plugin installed, as an unprivileged user
+# Starts and stops a real OpenSearch node (3.5.0 unless OS_VERSION says otherwise) with this project's plugin installed, as an unprivileged user
 # (OpenSearch refuses to run as root). The distribution comes from Maven Central like any other artifact.
 #
 #   scripts/opensearch-node.sh start [--plugin ZIP] [--knn]   # fresh node, plugin installed, waits until ready
 #   scripts/opensearch-node.sh stop
 #   scripts/opensearch-node.sh restart [--kill]                 # same node and data; --kill stops it with kill -9
 #   scripts/opensearch-node.sh swap ZIP                        # same node and data, our plugin replaced by ZIP
+#   scripts/opensearch-node.sh try-install ZIP                 # node stopped, ZIP installed in place of our plugin
+#                                                              # if the node accepts it; prints the installer's output
 #   scripts/opensearch-node.sh url                             # prints the node's base URL
 #
-# Environment: OS_PORT (HTTP port, default 9250), OS_NODE_DIR (default /tmp/opensearch-image-hash-node),
+# Environment: OS_VERSION (default 3.5.0; e.g. 2.19.6, from the same Maven coordinates), OS_PORT (HTTP port, default 9250), OS_NODE_DIR (default /tmp/opensearch-image-hash-node),
 # OS_USER (default opensearch-ih), OS_HEAP (default 1g), OS_SETTINGS (extra node settings, e.g.
 # "-Eimage_hash.inference.device=cpu"). The node's path.repo (for `fs` snapshot repositories) is $OS_NODE_DIR/snapshots.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OS_VERSION=3.5.0
-KNN_VERSION=3.5.0.0
+OS_VERSION=${OS_VERSION:-3.5.0}
+KNN_VERSION=$OS_VERSION.0
 PORT=${OS_PORT:-9250}
 NODE_DIR=${OS_NODE_DIR:-/tmp/opensearch-image-hash-node}
 RUN_USER=${OS_USER:-opensearch-ih}
@@ -23,6 +25,10 @@ HEAP=${OS_HEAP:-1g}
 HOME_DIR=$NODE_DIR/opensearch-$OS_VERSION
 
 source "$ROOT/scripts/java-env.sh"
+if [ "${OS_VERSION%%.*}" -lt 3 ]; then
+    # OpenSearch 2.x runs the Java Security Manager, which JDK 24+ no longer has: run it on a JDK 17 to 23
+    NODE_JAVA_HOME=$(pick_jdk 17 23) || { echo "OpenSearch $OS_VERSION needs a JDK 17 to 23 (apt-get install -y openjdk-17-jdk-headless)" >&2; exit 1; }
+fi
 AS_USER=(runuser -u "$RUN_USER" -- env JAVA_HOME="$NODE_JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP")
 
 log() { echo "[opensearch-node] $*" >&2; }
@@ -107,16 +113,28 @@ launch() { # starts the installed node on its data folder and waits until it ans
     log "node did not become ready in 180 s"; tail -40 "$NODE_DIR/logs/stdout.log" >&2; exit 1
 }
 
-swap() { # replaces our plugin (other plugins stay) and restarts on the same data: compares builds on one index
-    local zip=${1:?usage: swap ZIP}
+replace_plugin() { # (node stopped) our plugin replaced by ZIP; the installer's output in $NODE_DIR/logs/install.log
+    local zip=$1
     [ -d "$HOME_DIR" ] || { echo "no node installed in $NODE_DIR: use start" >&2; exit 1; }
     stop
     cp "$zip" "$NODE_DIR/dist/opensearch-image-hash.zip"
     chown "$RUN_USER": "$NODE_DIR/dist/opensearch-image-hash.zip"
     "${AS_USER[@]}" "$HOME_DIR/bin/opensearch-plugin" remove opensearch-image-hash >"$NODE_DIR/logs/install.log" 2>&1 || true
     "${AS_USER[@]}" "$HOME_DIR/bin/opensearch-plugin" install --batch "file://$NODE_DIR/dist/opensearch-image-hash.zip" \
-        >>"$NODE_DIR/logs/install.log" 2>&1 || { cat "$NODE_DIR/logs/install.log" >&2; exit 1; }
+        >>"$NODE_DIR/logs/install.log" 2>&1
+}
+
+swap() { # replaces our plugin (other plugins stay) and restarts on the same data: compares builds on one index
+    replace_plugin "${1:?usage: swap ZIP}" || { cat "$NODE_DIR/logs/install.log" >&2; exit 1; }
     launch
+}
+
+try_install() { # stops the node and tries to install ZIP in place of our plugin: prints the installer's output,
+                # fails as the installer does (a zip built for another engine version must be refused)
+    local status=0
+    replace_plugin "${1:?usage: try-install ZIP}" || status=$?
+    cat "$NODE_DIR/logs/install.log"
+    return $status
 }
 
 restart() {
@@ -130,6 +148,7 @@ case ${1:-} in
     stop) stop ;;
     restart) shift; restart "$@" ;;
     swap) shift; swap "$@" ;;
+    try-install) shift; try_install "$@" ;;
     url) echo "http://127.0.0.1:$PORT" ;;
-    *) echo "usage: $0 start [--plugin ZIP] [--knn] | stop | restart [--kill] | swap ZIP | url" >&2; exit 2 ;;
+    *) echo "usage: $0 start [--plugin ZIP] [--knn] | stop | restart [--kill] | swap ZIP | try-install ZIP | url" >&2; exit 2 ;;
 esac

@@ -69,6 +69,7 @@ def test_the_plugin_is_installed_from_the_zip(client):
     assert "opensearch-image-hash" in {p["component"] for p in plugins}
 
 
+@pytest.mark.smoke
 def test_bad_documents_fail_alone_with_the_field_named(client, codes):
     items = [
         ("ok", {"code": "00000000000000ff"}),
@@ -105,6 +106,7 @@ def test_bad_documents_fail_alone_with_the_field_named(client, codes):
     assert {h["_id"] for h in hits["hits"]} == {"ok", "bytes"}
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("k,max_distance,tag", [(10, None, None), (25, 6, None), (5, None, "a"), (40, 9, "b")])
 def test_top_k_equals_brute_force(client, codes, k, max_distance, tag):
     rng = random.Random(k)
@@ -127,6 +129,7 @@ def test_top_k_equals_brute_force(client, codes, k, max_distance, tag):
             assert codes[h["_id"]]["tag"] == tag
 
 
+@pytest.mark.smoke
 def test_max_distance_matches_every_document_within(client, codes):
     query = next(iter(codes.values()))["code"]
     body = {"size": 0, "track_total_hits": True, "query": {"bool": {"filter": [
@@ -168,6 +171,7 @@ def test_ignore_unmapped_matches_nothing(client, codes):
     assert hits["hits"]["total"]["value"] == 0
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("mapping,reason", [
     ({"type": "hash_code"}, "[bits] is required for field [code]"),
     ({"type": "hash_code", "bits": 12}, "must be a multiple of 8 from 8 to 4096, got [12]"),

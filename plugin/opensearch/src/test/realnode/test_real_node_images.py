@@ -23,6 +23,8 @@ pytestmark = pytest.mark.skipif(URL is None, reason="OS_URL is not set: no real 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..")
 GOLDEN_DIR = os.path.join(ROOT, "models", "default", "golden")
 INDEX = "real-node-images"
+# the models API's prefix: OpenSearch's, unless the node is another engine's (Elasticsearch: /_image_hash)
+API = os.environ.get("IH_API", "/_plugins/image_hash")
 
 
 @pytest.fixture(scope="module")
@@ -51,35 +53,77 @@ def read(name):
         return f.read()
 
 
+@pytest.mark.smoke
 def test_models_api_lists_the_bundled_model(client):
-    models = client.get("/_plugins/image_hash/models")["models"]
+    models = client.get(f"{API}/models")["models"]
     default = models[0]
     assert default["id"] == "default" and default["source"] == "bundled"
     assert default["bits"] == 64
     assert default["input"] == {"height": 28, "width": 28, "channels": 1, "colour_mode": "grey"}
 
 
+@pytest.mark.smoke
 def test_encode_reproduces_every_golden_code(client, golden):
     for image in golden:
-        response = client.post("/_plugins/image_hash/models/default/_encode", {"image": b64(read(image["file"]))})
+        response = client.post(f"{API}/models/default/_encode", {"image": b64(read(image["file"]))})
         assert response["code"] == image["hex"], image["file"]
-    listed = client.get("/_plugins/image_hash/models")["models"][0]
+    listed = client.get(f"{API}/models")["models"][0]
     assert listed["loaded"] is True and listed["device"].startswith("cpu")
 
 
 @pytest.mark.parametrize("path,body,status,reason", [
-    ("/_plugins/image_hash/models/nope/_encode", {"image": "AAAA"}, 404, "no model [nope]"),
-    ("/_plugins/image_hash/models/..%2F..%2Fconfig/_encode", {"image": "AAAA"}, 400, "invalid model id"),
-    ("/_plugins/image_hash/models/default/_encode", {"image": "%%%"}, 400, "not valid base64"),
-    ("/_plugins/image_hash/models/default/_encode", {"image": b64(b"GIF89a...")}, 400, "could not be decoded"),
-    ("/_plugins/image_hash/models/default/_encode", {"img": "AAAA"}, 400, "does not support [img]"),
-    ("/_plugins/image_hash/models/default/_encode", {"image": "http://example.com/cat.png"}, 400, "not valid base64"),
+    (f"{API}/models/nope/_encode", {"image": "AAAA"}, 404, "no model [nope]"),
+    (f"{API}/models/..%2F..%2Fconfig/_encode", {"image": "AAAA"}, 400, "invalid model id"),
+    (f"{API}/models/default/_encode", {"image": "%%%"}, 400, "not valid base64"),
+    (f"{API}/models/default/_encode", {"image": b64(b"GIF89a...")}, 400, "could not be decoded"),
+    (f"{API}/models/default/_encode", {"img": "AAAA"}, 400, "does not support [img]"),
+    (f"{API}/models/default/_encode", {"image": "http://example.com/cat.png"}, 400, "not valid base64"),
 ])
 def test_encode_errors(client, path, body, status, reason):
     with pytest.raises(OpenSearchError) as error:
         client.post(path, body)
     assert error.value.status == status
     assert reason in error.value.reason
+
+
+@pytest.fixture(scope="module")
+def few_indexed(client, golden):
+    """A few golden images through a pipeline of the image_hash processor alone (no ingest-common: the engines'
+    test distributions lack it), a broken image beside them."""
+    index, pipeline = f"{INDEX}-few", "/_ingest/pipeline/real-node-images-few"
+    for path in (f"/{index}", pipeline):
+        try:
+            client.delete(path)
+        except OpenSearchError as e:
+            assert e.status == 404
+    client.put(pipeline, {"processors": [{"image_hash": {
+        "field": "image", "target_field": "code", "batch_size": 4, "remove_source_field": True}}]})
+    client.put(f"/{index}", {
+        "settings": {"number_of_shards": 1, "number_of_replicas": 0, "default_pipeline": "real-node-images-few"},
+        "mappings": {"properties": {"code": {"type": "hash_code", "bits": 64}}}})
+    docs = [(image["file"], {"image": b64(read(image["file"]))}) for image in golden[:6]]
+    docs.append(("broken", {"image": b64(b"%PDF-1.4 not an image at all")}))
+    return index, {r["_id"]: r for r in client.bulk(index, docs, refresh=True)}
+
+
+@pytest.mark.smoke
+def test_a_few_images_through_the_pipeline(client, few_indexed, golden):
+    index, results = few_indexed
+    assert results["broken"]["status"] == 400 and "not an image in a supported format" in str(results["broken"]["error"])
+    for image in golden[:6]:
+        assert results[image["file"]]["status"] == 201, results[image["file"]]
+        source = client.get(f"/{index}/_doc/{image['file']}")["_source"]
+        assert source == {"code": image["hex"]}, image["file"]
+
+
+@pytest.mark.smoke
+def test_query_by_image_finds_its_document(client, few_indexed, golden):
+    index, _ = few_indexed
+    query = golden[1]
+    hits = client.search(index, {"size": 3, "query": {"hamming": {
+        "field": "code", "image": b64(read(query["file"])), "k": 3}}})["hits"]["hits"]
+    assert hits[0]["_score"] == 1.0
+    assert query["file"] in {h["_id"] for h in hits if h["_score"] == 1.0}
 
 
 @pytest.fixture(scope="module")

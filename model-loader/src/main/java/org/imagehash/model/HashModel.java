@@ -28,14 +28,17 @@ public final class HashModel implements AutoCloseable {
     /** Runs hold the read lock, {@link #close} the write lock: a model evicted while in use closes after its runs. */
     private final java.util.concurrent.locks.ReentrantReadWriteLock closing = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private boolean closed;
+    private final PrivilegedAccess privileged;
 
-    HashModel(ModelManifest manifest, ImageLimits limits, OrtEnvironment environment, OrtSession session, String device, Semaphore permits) {
+    HashModel(ModelManifest manifest, ImageLimits limits, OrtEnvironment environment, OrtSession session, String device, Semaphore permits,
+        PrivilegedAccess privileged) {
         this.manifest = manifest;
         this.preprocessor = new ImagePreprocessor(manifest, limits);
         this.environment = environment;
         this.session = session;
         this.device = device;
         this.permits = permits;
+        this.privileged = privileged;
     }
 
     public ModelManifest manifest() {
@@ -64,7 +67,12 @@ public final class HashModel implements AutoCloseable {
         IntStream indices = IntStream.range(0, count);
         (count > 1 ? indices.parallel() : indices).forEach(i -> {
             try {
-                preprocessor.preprocess(images.get(i), input, i * size);
+                // with the plugin's own permissions: image readers read system properties and load colour profiles
+                // (an engine's security manager checks them), here and in the pool's threads alike
+                privileged.run(() -> {
+                    preprocessor.preprocess(images.get(i), input, i * size);
+                    return null;
+                });
             } catch (ImageException e) {
                 failures[i] = e;
             }

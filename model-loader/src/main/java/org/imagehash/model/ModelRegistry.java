@@ -306,7 +306,7 @@ public class ModelRegistry implements Closeable {
         }
         checkGraph(id, manifest, session);
         logger.info("model [{}] ({} bits, {}) loaded on {}", id, manifest.bits(), manifest.id(), choice.reason());
-        return new HashModel(manifest, settings.limits(), environment, session, choice.reason(), permits);
+        return new HashModel(manifest, settings.limits(), environment, session, choice.reason(), permits, privileged);
     }
 
     private OrtSession.SessionOptions options(boolean cuda) throws OrtException {

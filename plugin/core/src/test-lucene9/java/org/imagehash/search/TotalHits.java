@@ -8,6 +8,10 @@ public final class TotalHits {
     private TotalHits() {}
 
     public static long of(TopDocs top) {
-        return top.totalHits.value;
+        return of(top.totalHits);
+    }
+
+    public static long of(org.apache.lucene.search.TotalHits totalHits) {
+        return totalHits.value;
     }
 }

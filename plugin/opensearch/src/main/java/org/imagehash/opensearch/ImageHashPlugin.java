@@ -7,6 +7,10 @@ import org.imagehash.model.ConfigFolderModels;
 import org.imagehash.model.IndexModels;
 import org.imagehash.opensearch.action.DeleteModelAction;
 import org.imagehash.opensearch.action.EncodeImageAction;
+import org.imagehash.opensearch.engine.ActionClient;
+import org.imagehash.opensearch.engine.EngineCompat;
+import org.imagehash.opensearch.engine.EnginePlugin;
+import org.imagehash.opensearch.engine.NodeActions;
 import org.imagehash.opensearch.action.ListModelsAction;
 import org.imagehash.opensearch.action.ModelNodesAction;
 import org.imagehash.opensearch.action.PutModelAction;
@@ -21,7 +25,6 @@ import org.imagehash.search.query.ImageEncoder;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
-import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
@@ -29,10 +32,6 @@ import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.breaker.CircuitBreaker;
-import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
-import org.opensearch.env.Environment;
-import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.mapper.Mapper;
 import org.opensearch.indices.breaker.BreakerSettings;
 import org.opensearch.ingest.Processor;
@@ -40,18 +39,12 @@ import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.CircuitBreakerPlugin;
 import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
 import org.opensearch.plugins.SystemIndexPlugin;
 import org.opensearch.indices.SystemIndexDescriptor;
-import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
-import org.opensearch.script.ScriptService;
-import org.opensearch.secure_sm.AccessController;
 import org.opensearch.threadpool.ThreadPool;
-import org.opensearch.transport.client.Client;
-import org.opensearch.watcher.ResourceWatcherService;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -65,7 +58,7 @@ import java.util.function.Supplier;
  * (by code, by image, or like a stored document), the {@code image_hash} ingest processor, and the models API. A thin
  * adapter: the search lives in the engine-neutral core, the models in the model loader.
  */
-public class ImageHashPlugin extends Plugin
+public class ImageHashPlugin extends EnginePlugin
     implements
         MapperPlugin,
         SearchPlugin,
@@ -77,17 +70,13 @@ public class ImageHashPlugin extends Plugin
     /** Name of the circuit breaker that accounts for the cached per-segment structures. */
     public static final String BREAKER_NAME = "hash_code";
 
-    /** OpenSearch 3.x runs plugin code with its own permissions through its agent's AccessController. */
-    private static final PrivilegedAccess PRIVILEGED = new PrivilegedAccess() {
-        @Override
-        public <T, E extends Exception> T run(Action<T, E> action) throws E {
-            return AccessController.doPrivilegedChecked(action::run);
-        }
-    };
+    /** The engine line's way of running plugin code with the plugin's own permissions. */
+    private static final PrivilegedAccess PRIVILEGED = EngineCompat.PRIVILEGED;
 
     private final SegmentCache segmentCache = new SegmentCache();
     private final ModelRegistry models;
-    private final ModelIndex modelIndex = new ModelIndex();
+    private final NodeActions nodeActions = new NodeActions();
+    private final ModelIndex modelIndex = new ModelIndex(nodeActions);
     private final PutModelAction.ModelLimits modelLimits;
     private final ImageEncoder encoder;
 
@@ -121,23 +110,11 @@ public class ImageHashPlugin extends Plugin
         };
     }
 
-    /** The model registry is a node component, so that the transport actions get it injected. */
+    /** The registry, the model index and the node's actions are node components, injected into the transport actions. */
     @Override
-    public Collection<Object> createComponents(
-        Client client,
-        ClusterService clusterService,
-        ThreadPool threadPool,
-        ResourceWatcherService resourceWatcherService,
-        ScriptService scriptService,
-        NamedXContentRegistry xContentRegistry,
-        Environment environment,
-        NodeEnvironment nodeEnvironment,
-        NamedWriteableRegistry namedWriteableRegistry,
-        IndexNameExpressionResolver indexNameExpressionResolver,
-        Supplier<RepositoriesService> repositoriesServiceSupplier
-    ) {
-        modelIndex.setClient(client);
-        return List.of(models, modelIndex, modelLimits);
+    protected Collection<Object> components(ActionClient client, ThreadPool threadPool) {
+        nodeActions.set(client, threadPool);
+        return List.of(models, modelIndex, modelLimits, nodeActions);
     }
 
     @Override

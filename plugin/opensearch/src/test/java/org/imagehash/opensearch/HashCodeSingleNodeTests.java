@@ -1,5 +1,6 @@
 package org.imagehash.opensearch;
 
+import org.imagehash.search.TotalHits;
 import org.imagehash.search.ClusteredCodes;
 import org.imagehash.search.HashCodes;
 import org.imagehash.opensearch.query.HammingQueryBuilder;
@@ -73,10 +74,10 @@ public class HashCodeSingleNodeTests extends OpenSearchSingleNodeTestCase {
             assertEquals(RestStatus.BAD_REQUEST, item.status());
             assertThat(item.getFailureMessage(), containsString("failed to parse field [code] of type [hash_code]"));
         }
-        assertEquals(3, client().prepareSearch("codes").setSize(0).get().getHits().getTotalHits().value());
+        assertEquals(3, TotalHits.of(client().prepareSearch("codes").setSize(0).get().getHits().getTotalHits()));
         // both good documents hold the same code
         SearchResponse exact = client().prepareSearch("codes").setQuery(QueryBuilders.termQuery("code", "00FF")).get();
-        assertEquals(2, exact.getHits().getTotalHits().value());
+        assertEquals(2, TotalHits.of(exact.getHits().getTotalHits()));
     }
 
     public void testFieldsAndDocValueFieldsAnswerInHexAndSourceIsKept() {
@@ -170,7 +171,7 @@ public class HashCodeSingleNodeTests extends OpenSearchSingleNodeTestCase {
         assertEquals(List.of("00", "03"), sortedIds(bool));
 
         SearchResponse constant = client().prepareSearch("codes").setQuery(QueryBuilders.constantScoreQuery(within2).boost(5f)).get();
-        assertEquals(3, constant.getHits().getTotalHits().value());
+        assertEquals(3, TotalHits.of(constant.getHits().getTotalHits()));
         constant.getHits().forEach(hit -> assertEquals(5f, hit.getScore(), 0f));
 
         SearchResponse functionScore = client().prepareSearch("codes")

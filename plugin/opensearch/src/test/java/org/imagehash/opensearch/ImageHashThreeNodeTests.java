@@ -1,5 +1,6 @@
 package org.imagehash.opensearch;
 
+import org.imagehash.search.TotalHits;
 import org.imagehash.search.ClusteredCodes;
 import org.imagehash.search.HashCodes;
 import org.imagehash.opensearch.query.HammingQueryBuilder;
@@ -147,7 +148,7 @@ public class ImageHashThreeNodeTests extends OpenSearchIntegTestCase {
         writer.join();
         ensureYellow("durable");
         refresh("durable");
-        assertEquals(acknowledged.size(), client().prepareSearch("durable").setSize(0).setTrackTotalHits(true).get().getHits().getTotalHits().value());
+        assertEquals(acknowledged.size(), TotalHits.of(client().prepareSearch("durable").setSize(0).setTrackTotalHits(true).get().getHits().getTotalHits()));
         for (Map.Entry<String, String> doc : randomSubsetOf(200, acknowledged.entrySet())) {
             Map<String, Object> source = client().prepareGet("durable", doc.getKey()).get().getSourceAsMap();
             assertEquals(doc.getValue(), source.get("code"));

@@ -1,5 +1,6 @@
 package org.imagehash.opensearch;
 
+import org.imagehash.search.TotalHits;
 import org.imagehash.search.ClusteredCodes;
 import org.imagehash.search.HashCodes;
 import org.imagehash.opensearch.query.HammingQueryBuilder;
@@ -87,7 +88,7 @@ public class MihSingleNodeTests extends OpenSearchSingleNodeTestCase {
             int radius = randomIntBetween(0, 12);
             plain = search(new HammingQueryBuilder("plain", query).maxDistance(radius), 1000);
             mih = search(new HammingQueryBuilder("mih", query).maxDistance(radius), 1000);
-            assertEquals(plain.getHits().getTotalHits().value(), mih.getHits().getTotalHits().value());
+            assertEquals(TotalHits.of(plain.getHits().getTotalHits()), TotalHits.of(mih.getHits().getTotalHits()));
             assertEquals(ids(plain), ids(mih));
         }
 

@@ -1,5 +1,6 @@
 package org.imagehash.opensearch.action;
 
+import org.imagehash.opensearch.engine.NodeActions;
 import org.imagehash.model.IndexModels;
 import org.imagehash.model.ModelRegistry;
 import org.imagehash.model.UnknownModelException;
@@ -19,7 +20,6 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.tasks.Task;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.TransportService;
-import org.opensearch.transport.client.Client;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -71,7 +71,7 @@ public final class DeleteModelAction extends ActionType<PutModelAction.Response>
         private final ModelRegistry models;
         private final ModelIndex index;
         private final ClusterService clusterService;
-        private final Client client;
+        private final NodeActions client;
         private final ThreadPool threadPool;
 
         @Inject
@@ -81,7 +81,7 @@ public final class DeleteModelAction extends ActionType<PutModelAction.Response>
             ModelRegistry models,
             ModelIndex index,
             ClusterService clusterService,
-            Client client
+            NodeActions client
         ) {
             super(NAME, transportService, actionFilters, Request::new);
             this.models = models;

@@ -1,5 +1,6 @@
 package org.imagehash.opensearch.action;
 
+import org.imagehash.opensearch.engine.NodeActions;
 import org.imagehash.model.ModelRegistry;
 import org.imagehash.model.ModelsApi;
 import org.opensearch.action.ActionRequest;
@@ -132,11 +133,11 @@ public final class ListModelsAction extends ActionType<ListModelsAction.Response
      */
     public static final class Transport extends HandledTransportAction<Request, Response> {
         private final ModelRegistry models;
-        private final org.opensearch.transport.client.Client client;
+        private final NodeActions client;
         private final org.opensearch.threadpool.ThreadPool threadPool;
 
         @Inject
-        public Transport(TransportService transportService, ActionFilters actionFilters, ModelRegistry models, org.opensearch.transport.client.Client client) {
+        public Transport(TransportService transportService, ActionFilters actionFilters, ModelRegistry models, NodeActions client) {
             super(NAME, transportService, actionFilters, Request::new);
             this.models = models;
             this.client = client;

@@ -2,6 +2,7 @@ package org.imagehash.opensearch.ingest;
 
 import org.imagehash.ingest.ImageHasher;
 import org.imagehash.model.ModelRegistry;
+import org.imagehash.opensearch.engine.EngineCompat;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.ConfigurationUtils;
 import org.opensearch.ingest.IngestDocument;
@@ -61,7 +62,7 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
 
     @Override
     public IngestDocument execute(IngestDocument document) {
-        List<IngestDocumentWrapper> one = List.of(new IngestDocumentWrapper(0, 0, document, null));
+        List<IngestDocumentWrapper> one = List.of(EngineCompat.wrap(0, document));
         subBatchExecute(one, results -> {});
         Exception failure = one.get(0).getException();
         if (failure != null) {

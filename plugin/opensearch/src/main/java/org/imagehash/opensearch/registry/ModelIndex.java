@@ -2,16 +2,23 @@ package org.imagehash.opensearch.registry;
 
 import org.imagehash.model.IndexModels;
 import org.imagehash.model.ModelUpload;
+import org.imagehash.opensearch.engine.NodeActions;
 import org.opensearch.ResourceAlreadyExistsException;
 import org.opensearch.action.DocWriteRequest;
+import org.opensearch.action.admin.indices.create.CreateIndexAction;
 import org.opensearch.action.admin.indices.create.CreateIndexRequest;
+import org.opensearch.action.bulk.BulkAction;
 import org.opensearch.action.bulk.BulkRequest;
 import org.opensearch.action.delete.DeleteRequest;
+import org.opensearch.action.get.GetAction;
 import org.opensearch.action.get.GetRequest;
 import org.opensearch.action.get.GetResponse;
+import org.opensearch.action.get.MultiGetAction;
 import org.opensearch.action.get.MultiGetItemResponse;
 import org.opensearch.action.get.MultiGetRequest;
+import org.opensearch.action.index.IndexAction;
 import org.opensearch.action.index.IndexRequest;
+import org.opensearch.action.search.SearchAction;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.support.WriteRequest;
 import org.opensearch.common.settings.Settings;
@@ -23,7 +30,6 @@ import org.opensearch.indices.SystemIndexDescriptor;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.search.sort.SortOrder;
-import org.opensearch.transport.client.Client;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -47,26 +53,18 @@ public final class ModelIndex implements IndexModels.Store {
           "kind": {"type": "keyword"}, "model_id": {"type": "keyword"}, "part": {"type": "integer"},
           "state": {"type": "keyword"}, "created": {"type": "date", "format": "epoch_millis"}}}""";
 
-    private volatile Client client;
+    private final NodeActions node;
+
+    public ModelIndex(NodeActions node) {
+        this.node = node;
+    }
 
     public static SystemIndexDescriptor descriptor() {
         return new SystemIndexDescriptor(NAME, "image_hash: uploaded models (records and graph parts)");
     }
 
-    /** Set once the node has its client (createComponents). */
-    public void setClient(Client client) {
-        this.client = client;
-    }
-
-    private Client client() {
-        if (client == null) {
-            throw new IllegalStateException("the model index is not available before the node has started");
-        }
-        return client;
-    }
-
     private ThreadContext.StoredContext stash() {
-        return client().threadPool().getThreadContext().stashContext();
+        return node.threadPool().getThreadContext().stashContext();
     }
 
     public static String partId(String id, int n) {
@@ -76,7 +74,7 @@ public final class ModelIndex implements IndexModels.Store {
     @Override
     public IndexModels.Record record(String id) {
         try (ThreadContext.StoredContext ignored = stash()) {
-            GetResponse response = client().get(new GetRequest(NAME, id)).actionGet(TIMEOUT);
+            GetResponse response = node.run(GetAction.INSTANCE, new GetRequest(NAME, id), TIMEOUT);
             return response.isExists() ? record(response.getId(), response.getSourceAsMap()) : null;
         } catch (IndexNotFoundException e) {
             return null;
@@ -86,7 +84,7 @@ public final class ModelIndex implements IndexModels.Store {
     @Override
     public byte[] part(String id, int n) {
         try (ThreadContext.StoredContext ignored = stash()) {
-            GetResponse response = client().get(new GetRequest(NAME, partId(id, n))).actionGet(TIMEOUT);
+            GetResponse response = node.run(GetAction.INSTANCE, new GetRequest(NAME, partId(id, n)), TIMEOUT);
             return response.isExists() ? Base64.getDecoder().decode((String) response.getSourceAsMap().get("data")) : null;
         } catch (IndexNotFoundException e) {
             return null;
@@ -98,7 +96,7 @@ public final class ModelIndex implements IndexModels.Store {
         SearchSourceBuilder source = new SearchSourceBuilder().query(QueryBuilders.termQuery("kind", "model")).size(10_000).sort("model_id", SortOrder.ASC);
         List<IndexModels.Record> records = new ArrayList<>();
         try (ThreadContext.StoredContext ignored = stash()) {
-            for (SearchHit hit : client().search(new SearchRequest(NAME).source(source)).actionGet(TIMEOUT).getHits()) {
+            for (SearchHit hit : node.run(SearchAction.INSTANCE, new SearchRequest(NAME).source(source), TIMEOUT).getHits()) {
                 records.add(record(hit.getId(), hit.getSourceAsMap()));
             }
         } catch (IndexNotFoundException e) {
@@ -130,7 +128,7 @@ public final class ModelIndex implements IndexModels.Store {
                 .put("index.auto_expand_replicas", "0-all")
                 .put("index.hidden", true)
                 .build();
-            client().admin().indices().create(new CreateIndexRequest(NAME).settings(settings).mapping(MAPPING)).actionGet(TIMEOUT);
+            node.run(CreateIndexAction.INSTANCE, new CreateIndexRequest(NAME).settings(settings).mapping(MAPPING), TIMEOUT);
         } catch (ResourceAlreadyExistsException e) {
             // created by another upload
         }
@@ -159,16 +157,18 @@ public final class ModelIndex implements IndexModels.Store {
         source.put("reason", record.reason());
         source.put("created", record.createdMillis());
         try (ThreadContext.StoredContext ignored = stash()) {
-            client().index(
-                new IndexRequest(NAME).id(record.id()).opType(opType).source(source).setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
-            ).actionGet(TIMEOUT);
+            node.run(
+                IndexAction.INSTANCE,
+                new IndexRequest(NAME).id(record.id()).opType(opType).source(source).setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE),
+                TIMEOUT
+            );
         }
     }
 
     public void putPart(String id, int n, byte[] bytes) {
         Map<String, Object> source = Map.of("kind", "part", "model_id", id, "part", n, "data", Base64.getEncoder().encodeToString(bytes));
         try (ThreadContext.StoredContext ignored = stash()) {
-            client().index(new IndexRequest(NAME).id(partId(id, n)).source(source)).actionGet(TIMEOUT);
+            node.run(IndexAction.INSTANCE, new IndexRequest(NAME).id(partId(id, n)).source(source), TIMEOUT);
         }
     }
 
@@ -180,7 +180,7 @@ public final class ModelIndex implements IndexModels.Store {
         }
         List<Integer> received = new ArrayList<>();
         try (ThreadContext.StoredContext ignored = stash()) {
-            MultiGetItemResponse[] items = client().multiGet(request).actionGet(TIMEOUT).getResponses();
+            MultiGetItemResponse[] items = node.run(MultiGetAction.INSTANCE, request, TIMEOUT).getResponses();
             for (int n = 0; n < items.length; n++) {
                 if (items[n].isFailed() == false && items[n].getResponse().isExists()) {
                     received.add(n);
@@ -198,7 +198,7 @@ public final class ModelIndex implements IndexModels.Store {
             bulk.add(new DeleteRequest(NAME, partId(record.id(), n)));
         }
         try (ThreadContext.StoredContext ignored = stash()) {
-            client().bulk(bulk).actionGet(TIMEOUT);
+            node.run(BulkAction.INSTANCE, bulk, TIMEOUT);
         }
     }
 }

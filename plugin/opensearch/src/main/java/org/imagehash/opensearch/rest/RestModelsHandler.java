@@ -6,13 +6,13 @@ import org.imagehash.model.ModelsApi;
 import org.imagehash.opensearch.action.EncodeImageAction;
 import org.imagehash.opensearch.action.PutModelAction;
 import org.imagehash.opensearch.action.ListModelsAction;
+import org.imagehash.opensearch.engine.ActionClient;
+import org.imagehash.opensearch.engine.EngineRestHandler;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestToXContentListener;
-import org.opensearch.transport.client.node.NodeClient;
 
 import java.io.IOException;
 import java.util.List;
@@ -35,7 +35,7 @@ import static org.opensearch.rest.RestRequest.Method.PUT;
  *   <li>{@code POST /_plugins/image_hash/models/{id}/_encode} with {@code {"image": "<base64>"}}: {@link EncodeImageAction}.</li>
  * </ul>
  */
-public final class RestModelsHandler extends BaseRestHandler {
+public final class RestModelsHandler extends EngineRestHandler {
 
     public static final String PATH = "/_plugins/image_hash/models";
 
@@ -64,7 +64,7 @@ public final class RestModelsHandler extends BaseRestHandler {
     }
 
     @Override
-    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+    protected RestChannelConsumer prepareRequest(RestRequest request, ActionClient client) throws IOException {
         String id = request.param("id");
         if (request.method() == GET) {
             ListModelsAction.Request list = new ListModelsAction.Request(id);

@@ -3,6 +3,7 @@ package org.imagehash.opensearch.ingest;
 import org.imagehash.model.ImageLimits;
 import org.imagehash.model.InferenceDevice;
 import org.imagehash.model.ModelRegistry;
+import org.imagehash.opensearch.engine.EngineCompat;
 import org.opensearch.OpenSearchParseException;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
@@ -104,7 +105,7 @@ public class ImageHashProcessorTests extends OpenSearchTestCase {
             if (images[i] != null) {
                 source.put("image", images[i]);
             }
-            batch.add(new IngestDocumentWrapper(i, 0, document(source), null));
+            batch.add(EngineCompat.wrap(i, document(source)));
         }
         AtomicReference<List<IngestDocumentWrapper>> done = new AtomicReference<>();
         processor.batchExecute(batch, done::set);

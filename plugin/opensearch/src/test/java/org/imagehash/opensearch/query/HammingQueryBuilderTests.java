@@ -4,6 +4,7 @@ import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
 import org.imagehash.opensearch.ImageHashPlugin;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.query.HammingQuery;
@@ -20,6 +21,7 @@ import org.opensearch.test.AbstractQueryTestCase;
 import org.opensearch.test.TestGeoShapeFieldMapperPlugin;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -81,8 +83,9 @@ public class HammingQueryBuilderTests extends AbstractQueryTestCase<HammingQuery
             assertThat(query, instanceOf(BooleanQuery.class));
             BooleanQuery bool = (BooleanQuery) query;
             assertEquals(2, bool.clauses().size());
-            assertEquals(BooleanClause.Occur.FILTER, bool.clauses().get(1).occur());
-            query = bool.clauses().get(0).query();
+            BooleanClause filter = bool.clauses().get(1);
+            assertTrue(filter.isRequired() && filter.isScoring() == false); // FILTER
+            query = mustClauses(bool).get(0);
         }
         assertThat(query, instanceOf(HammingQuery.class));
         HammingQuery hamming = (HammingQuery) query;
@@ -140,5 +143,22 @@ public class HammingQueryBuilderTests extends AbstractQueryTestCase<HammingQuery
     public void testIgnoreUnmappedMatchesNothing() throws IOException {
         Query query = new HammingQueryBuilder("nope", new byte[8]).ignoreUnmapped(true).toQuery(createShardContext());
         assertThat(query, instanceOf(MatchNoDocsQuery.class));
+    }
+
+    /** The queries of a boolean query's MUST clauses (through a visitor: the clause accessors differ between Lucene 9 and 10). */
+    private static List<Query> mustClauses(BooleanQuery bool) {
+        List<Query> must = new ArrayList<>();
+        bool.visit(new QueryVisitor() {
+            @Override
+            public QueryVisitor getSubVisitor(BooleanClause.Occur occur, Query parent) {
+                return occur == BooleanClause.Occur.MUST ? this : QueryVisitor.EMPTY_VISITOR;
+            }
+
+            @Override
+            public void visitLeaf(Query leaf) {
+                must.add(leaf);
+            }
+        });
+        return must;
     }
 }
