@@ -1,5 +1,7 @@
 package org.imagehash.search;
 
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.Query;
 import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.mih.ProbeCost;
@@ -68,6 +70,33 @@ public record HashCodeField(String name, int bits, SubstringLayout substrings, S
     public Query topKQuery(byte[] code, int k, Integer maxDistance, Query filter) {
         checkLength(code);
         return new HammingTopKQuery(name, code, k, maxDistance == null ? bits : maxDistance, filter, cache, substrings, ProbeCost.Mode.AUTO);
+    }
+
+    /**
+     * What the {@code hamming} query searches: with {@code k}, the k nearest among {@code filter} (null: all) within
+     * {@code maxDistance}; without, every document within {@code maxDistance} that matches {@code filter}.
+     *
+     * @throws IllegalArgumentException when the code does not have the field's bits
+     */
+    public Query query(byte[] code, Integer k, Integer maxDistance, Query filter) {
+        if (k != null) {
+            return topKQuery(code, k, maxDistance, filter);
+        }
+        Query radius = radiusQuery(code, maxDistance);
+        if (filter == null) {
+            return radius;
+        }
+        return new BooleanQuery.Builder().add(radius, BooleanClause.Occur.MUST).add(filter, BooleanClause.Occur.FILTER).build();
+    }
+
+    /** Why a query cannot search {@code field}: it is not mapped. */
+    public static String notMapped(String field) {
+        return "field [" + field + "] is not mapped; map it as [" + TYPE + "] or set [ignore_unmapped] to true";
+    }
+
+    /** Why a query cannot search {@code field}: it has another type. */
+    public static String notAHashCodeField(String field, String type) {
+        return "field [" + field + "] is of type [" + type + "], but the query needs a field of type [" + TYPE + "]";
     }
 
     /** The one check that a query code fits the field. */

@@ -1,11 +1,9 @@
 package org.imagehash.elasticsearch.query;
 
-import org.apache.lucene.search.BooleanClause;
-import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
-import org.imagehash.elasticsearch.mapper.HashCodeFieldMapper;
 import org.imagehash.elasticsearch.mapper.HashCodeFieldType;
+import org.imagehash.search.HashCodeField;
 import org.imagehash.search.query.HammingQueryJson;
 import org.imagehash.search.query.ImageEncoder;
 import org.elasticsearch.common.io.stream.StreamInput;
@@ -217,34 +215,16 @@ public final class HammingQueryBuilder extends EngineQueryBuilder<HammingQueryBu
             throw new IllegalStateException("[" + NAME + "] must be rewritten before it is turned into a Lucene query");
         }
         MappedFieldType fieldType = context.getFieldType(fieldName);
-        if (fieldType == null) {
-            if (ignoreUnmapped) {
-                return new MatchNoDocsQuery("field [" + fieldName + "] is not mapped");
-            }
-            throw new QueryShardException(
-                context,
-                "[" + NAME + "] field [" + fieldName + "] is not mapped; map it as [" + HashCodeFieldMapper.CONTENT_TYPE
-                    + "] or set [ignore_unmapped] to true"
-            );
+        if (fieldType == null && ignoreUnmapped) {
+            return new MatchNoDocsQuery("field [" + fieldName + "] is not mapped");
         }
         if (fieldType instanceof HashCodeFieldType == false) {
-            throw new QueryShardException(
-                context,
-                "[" + NAME + "] field [" + fieldName + "] is of type [" + fieldType.typeName() + "], but the query needs a field of type ["
-                    + HashCodeFieldMapper.CONTENT_TYPE + "]"
-            );
+            String why = fieldType == null ? HashCodeField.notMapped(fieldName) : HashCodeField.notAHashCodeField(fieldName, fieldType.typeName());
+            throw new QueryShardException(context, "[" + NAME + "] " + why);
         }
-        HashCodeFieldType hashCodeField = (HashCodeFieldType) fieldType;
         Query filterQuery = filter == null ? null : filter.toQuery(context);
         try {
-            if (k != null) {
-                return hashCodeField.field().topKQuery(code, k, maxDistance, filterQuery);
-            }
-            Query hamming = hashCodeField.field().radiusQuery(code, maxDistance);
-            if (filterQuery == null) {
-                return hamming;
-            }
-            return new BooleanQuery.Builder().add(hamming, BooleanClause.Occur.MUST).add(filterQuery, BooleanClause.Occur.FILTER).build();
+            return ((HashCodeFieldType) fieldType).field().query(code, k, maxDistance, filterQuery);
         } catch (IllegalArgumentException e) { // the code does not fit the field
             throw new QueryShardException(context, "[" + NAME + "] " + e.getMessage(), e);
         }

@@ -49,6 +49,11 @@ public final class HashCodeFieldType extends MappedFieldType {
         return HashCodeField.TYPE;
     }
 
+    /** The field as the engine-neutral core sees it: its codes and queries. */
+    public HashCodeField field() {
+        return field;
+    }
+
     public int bits() {
         return field.bits();
     }

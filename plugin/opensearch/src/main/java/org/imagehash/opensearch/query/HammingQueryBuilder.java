@@ -1,11 +1,9 @@
 package org.imagehash.opensearch.query;
 
-import org.apache.lucene.search.BooleanClause;
-import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
-import org.imagehash.opensearch.mapper.HashCodeFieldMapper;
 import org.imagehash.opensearch.mapper.HashCodeFieldType;
+import org.imagehash.search.HashCodeField;
 import org.imagehash.search.query.HammingQueryJson;
 import org.imagehash.search.query.ImageEncoder;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -216,34 +214,16 @@ public final class HammingQueryBuilder extends AbstractQueryBuilder<HammingQuery
             throw new IllegalStateException("[" + NAME + "] must be rewritten before it is turned into a Lucene query");
         }
         MappedFieldType fieldType = context.fieldMapper(fieldName);
-        if (fieldType == null) {
-            if (ignoreUnmapped) {
-                return new MatchNoDocsQuery("field [" + fieldName + "] is not mapped");
-            }
-            throw new QueryShardException(
-                context,
-                "[" + NAME + "] field [" + fieldName + "] is not mapped; map it as [" + HashCodeFieldMapper.CONTENT_TYPE
-                    + "] or set [ignore_unmapped] to true"
-            );
+        if (fieldType == null && ignoreUnmapped) {
+            return new MatchNoDocsQuery("field [" + fieldName + "] is not mapped");
         }
         if (fieldType instanceof HashCodeFieldType == false) {
-            throw new QueryShardException(
-                context,
-                "[" + NAME + "] field [" + fieldName + "] is of type [" + fieldType.typeName() + "], but the query needs a field of type ["
-                    + HashCodeFieldMapper.CONTENT_TYPE + "]"
-            );
+            String why = fieldType == null ? HashCodeField.notMapped(fieldName) : HashCodeField.notAHashCodeField(fieldName, fieldType.typeName());
+            throw new QueryShardException(context, "[" + NAME + "] " + why);
         }
-        HashCodeFieldType hashCodeField = (HashCodeFieldType) fieldType;
         Query filterQuery = filter == null ? null : filter.toQuery(context);
         try {
-            if (k != null) {
-                return hashCodeField.hammingTopK(code, k, maxDistance, filterQuery);
-            }
-            Query hamming = hashCodeField.hammingQuery(code, maxDistance);
-            if (filterQuery == null) {
-                return hamming;
-            }
-            return new BooleanQuery.Builder().add(hamming, BooleanClause.Occur.MUST).add(filterQuery, BooleanClause.Occur.FILTER).build();
+            return ((HashCodeFieldType) fieldType).field().query(code, k, maxDistance, filterQuery);
         } catch (IllegalArgumentException e) { // the code does not fit the field
             throw new QueryShardException(context, "[" + NAME + "] " + e.getMessage(), e);
         }
