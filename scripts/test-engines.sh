@@ -14,6 +14,8 @@ set -euo pipefail
 # flavour   engine      HTTP port  models API prefix      a flavour whose zip the node must refuse
 ENGINES=(
     "os-2.19.6  opensearch  9300  /_plugins/image_hash  os-3.5.0"
+    "es-9.5.3   elasticsearch  9500  /_image_hash  es-8.19.21"
+    "es-8.19.21 elasticsearch  9510  /_image_hash  es-9.5.3"
 )
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

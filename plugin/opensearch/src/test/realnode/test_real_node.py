@@ -97,7 +97,8 @@ def test_bad_documents_fail_alone_with_the_field_named(client, codes):
         result = results[doc_id]
         assert result["status"] == 400, result
         error = result["error"]
-        assert error["type"] == "mapper_parsing_exception"
+        # each engine's own name for a value a field mapper refuses (Elasticsearch: document_parsing_exception)
+        assert error["type"] in ("mapper_parsing_exception", "document_parsing_exception")
         assert "failed to parse field [code] of type [hash_code]" in error["reason"]
         assert reason in error["caused_by"]["reason"]
         assert "expects a code of 64 bits" in error["caused_by"]["reason"]

@@ -20,7 +20,8 @@ import java.util.Map;
  *                 "ignore_missing": false, "remove_source_field": true}}
  * </pre>
  *
- * Elasticsearch has no batching processor base, so each document is encoded on its own; a bad image fails its
+ * Elasticsearch has no batching processor base, so each document is encoded on its own ({@code batch_size} is
+ * accepted, so that pipelines move between engines unchanged, and checked, but has no effect); a bad image fails its
  * document (and goes to {@code on_failure}), never the bulk.
  */
 public final class ImageHashProcessor extends AbstractProcessor {
@@ -94,6 +95,10 @@ public final class ImageHashProcessor extends AbstractProcessor {
             String modelId = ConfigurationUtils.readStringProperty(TYPE, tag, config, "model_id", ModelRegistry.DEFAULT_ID);
             boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
             boolean removeSourceField = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "remove_source_field", false);
+            int batchSize = ConfigurationUtils.readIntProperty(TYPE, tag, config, "batch_size", 1);
+            if (batchSize < 1) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "batch_size", "must be at least 1, got [" + batchSize + "]");
+            }
             try {
                 models.info(modelId);
             } catch (IllegalArgumentException e) { // no such model, or an invalid id

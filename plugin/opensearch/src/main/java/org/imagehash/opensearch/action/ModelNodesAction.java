@@ -15,7 +15,7 @@ import org.opensearch.common.inject.Inject;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.threadpool.ThreadPool;
-import org.opensearch.transport.TransportRequest;
+import org.imagehash.opensearch.engine.EngineNodeRequest;
 import org.opensearch.transport.TransportService;
 
 import java.io.IOException;
@@ -60,7 +60,7 @@ public final class ModelNodesAction extends ActionType<ModelNodesAction.Response
     }
 
     /** The nodes request, sent on to each node (the usual pattern of nodes actions). */
-    public static final class NodeRequest extends TransportRequest {
+    public static final class NodeRequest extends EngineNodeRequest {
         private final Request request;
 
         NodeRequest(Request request) {
