@@ -151,6 +151,7 @@ def test_fields_return_hex_and_explain_shows_distance(client, codes):
     assert hit["_explanation"]["description"].startswith("hamming distance 0 in field [code]")
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("query,status,reason", [
     ({"hamming": {"field": "code", "code": "00ff"}}, 400, "[code] has 16 bits (4 hex digits) but field [code] has [bits: 64]"),
     ({"hamming": {"field": "tag", "code": "00000000000000ff"}}, 400, "field [tag] is of type [keyword]"),
@@ -167,6 +168,7 @@ def test_bad_queries_are_400_with_a_reason(client, codes, query, status, reason)
     assert reason in error.value.reason
 
 
+@pytest.mark.smoke
 def test_ignore_unmapped_matches_nothing(client, codes):
     hits = client.search(INDEX, {"query": {"hamming": {"field": "missing", "code": "00", "ignore_unmapped": True}}})
     assert hits["hits"]["total"]["value"] == 0

@@ -71,6 +71,7 @@ def test_encode_reproduces_every_golden_code(client, golden):
     assert listed["loaded"] is True and listed["device"].startswith("cpu")
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("path,body,status,reason", [
     (f"{API}/models/nope/_encode", {"image": "AAAA"}, 404, "no model [nope]"),
     (f"{API}/models/..%2F..%2Fconfig/_encode", {"image": "AAAA"}, 400, "invalid model id"),
@@ -78,6 +79,8 @@ def test_encode_reproduces_every_golden_code(client, golden):
     (f"{API}/models/default/_encode", {"image": b64(b"GIF89a...")}, 400, "could not be decoded"),
     (f"{API}/models/default/_encode", {"img": "AAAA"}, 400, "does not support [img]"),
     (f"{API}/models/default/_encode", {"image": "http://example.com/cat.png"}, 400, "not valid base64"),
+    # a body too large to hold an image within image_hash.image.max_bytes (10 MB) is refused before it is parsed
+    (f"{API}/models/default/_encode", {"image": "A" * (14 << 20)}, 413, "image_hash.image.max_bytes"),
 ])
 def test_encode_errors(client, path, body, status, reason):
     with pytest.raises(OpenSearchError) as error:
