@@ -8,6 +8,8 @@
 #   bash scripts/demo.sh --url https://host:9200 --user admin --password secret [--insecure]
 #                                                          # an existing cluster that has the plugin installed
 #   bash scripts/demo.sh --images-dir ~/photos             # your own images (labels: sub-folder names)
+#   bash scripts/demo.sh --images-dir ~/photos --model-id photos --model-dir models/photos
+#                                                          # ... with your model (vithash export + push), README
 #   bash scripts/demo.sh --database 5000 --queries 100     # a quicker run on evenly spaced subsets
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,12 +2,14 @@
 
     PYTHONPATH=src python3 -m imagehash_demo.image_demo --url http://127.0.0.1:9250            # Fashion-MNIST protocol
     PYTHONPATH=src python3 -m imagehash_demo.image_demo --url ... --images-dir ~/photos       # your own images
+    PYTHONPATH=src python3 -m imagehash_demo.image_demo --url ... --images-dir ~/photos --model-id photos \
+        --model-dir models/photos                           # ... with your model (vithash export, then push)
 
-1. creates an `image_hash` pipeline with the bundled default model and an index with a `hash_code` field;
+1. creates an `image_hash` pipeline with the bundled default model (or --model-id's) and an index with a `hash_code` field;
 2. bulk-indexes the database images (PNG bytes, base64) through the pipeline, showing progress;
 3. queries with each query image through the REST `hamming` query (by image);
 4. prints mAP@all (tie-aware), mAP@1000, p50/p99 query latency and indexing throughput, and compares the mAP with
-   the offline evaluation of the same model on the same protocol;
+   the offline evaluation of the same model (its exported folder, --model-dir) on the same images;
 5. writes an HTML page of query images with their top 10 (and, with --screenshot, a PNG of it via headless Chromium).
 """
 import argparse
@@ -24,7 +26,6 @@ from . import html_report, image_source, search_eval
 from .client import OpenSearch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DEFAULT_MODEL = os.path.join(ROOT, "models", "default")
 
 
 def parse_args(argv):
@@ -36,34 +37,47 @@ def parse_args(argv):
     p.add_argument("--index", default="image-hash-demo")
     p.add_argument("--images-dir", help="index this folder's images instead of Fashion-MNIST (labels: sub-folder names)")
     p.add_argument("--database", type=int, help="index only this many database images (evenly spaced)")
-    p.add_argument("--queries", type=int, help="run only this many queries (evenly spaced)")
+    p.add_argument("--queries", type=int, help="run only this many queries (evenly spaced); with --images-dir: "
+                   "hold out this many seeded-random images as queries (default 20)")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "demo"), help="folder for the HTML page and results.json")
     p.add_argument("--screenshot", help="also save a PNG screenshot of the page here (needs chromium)")
+    p.add_argument("--model-id", default="default",
+                   help="the node's model for the pipeline and the queries (uploaded with `vithash push`, or in the "
+                        "node's config/image_hash/models/<id>/); default: the bundled model")
+    p.add_argument("--model-dir", help="that model's exported folder (model.onnx + model.json) for the offline "
+                                       "comparison (default: models/default, or models/<id> when it exists)")
     p.add_argument("--skip-offline", action="store_true", help="skip the torch evaluation used for the comparison")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.model_dir is None:
+        candidate = os.path.join(ROOT, "models", args.model_id)
+        args.model_dir = candidate if os.path.isfile(os.path.join(candidate, "model.json")) else None
+    if args.model_dir is None and not args.skip_offline:
+        p.error(f"--model-id {args.model_id}: give --model-dir (its exported folder) for the offline comparison, "
+                "or --skip-offline")
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
     client = OpenSearch(args.url, args.user, args.password, verify_tls=not args.insecure)
     info = client.get("/")
-    model = client.get("/_plugins/image_hash/models")["models"][0]
+    model = client.get(f"/_plugins/image_hash/models/{args.model_id}")
     print(f"OpenSearch {info['version']['number']} at {args.url}; model [{model['id']}] {model['manifest_id']}, "
           f"{model['bits']} bits")
 
     if args.images_dir:
-        images, pool = image_source.folder(args.images_dir), None
+        images, pool = image_source.folder(args.images_dir, args.queries or 20), None
         what = f"images of {args.images_dir}"
     else:
         images, pool = image_source.fashion_mnist(args.database, args.queries)
         what = "Fashion-MNIST database images"
     print(f"indexing {len(images.db_ids):,} {what} through the image_hash pipeline")
-    search_eval.create_index(client, args.index, model["bits"])
+    search_eval.create_index(client, args.index, model["bits"], args.model_id)
     rate, failures = search_eval.index_images(client, args.index, images)
     print(f"  {rate:,.0f} images/s; {len(failures)} failed" + "".join(f"\n    {k}: {v}" for k, v in list(failures.items())[:5]))
 
     print(f"querying with {len(images.query_ids):,} images (hamming query by image)")
-    results = search_eval.evaluate_queries(client, args.index, images)
+    results = search_eval.evaluate_queries(client, args.index, images, model_id=args.model_id)
     latency_ms = np.array(results["latencies"]) * 1000
     summary = {
         "images_indexed": len(images.db_ids) - len(failures),
@@ -75,7 +89,7 @@ def main(argv=None):
     if images.query_labels is not None:
         summary["map_1000_opensearch"] = float(np.mean(results["ap_top"]))
         summary["map_all_tie_aware_opensearch"] = float(np.mean(results["ap_tie"]))
-    if pool is not None and not args.skip_offline:
+    if images.query_labels is not None and not args.skip_offline:
         summary.update(compare_offline(client, args, images, pool, model["bits"]))
 
     print("\nresults")
@@ -98,15 +112,23 @@ def compare_offline(client, args, images, pool, bits):
     node stored compare with torch's."""
     from vithash.evaluation.metrics import retrieval_report
 
-    from .offline import torch_codes
+    from .offline import model_pixels, torch_codes
 
     started = time.time()
-    db_pool = [images.pool_indices[i] for i in images.db_ids]
-    q_pool = [images.pool_indices[i] for i in images.query_ids]
-    db_torch = torch_codes(DEFAULT_MODEL, pool.images[db_pool])
-    q_torch = torch_codes(DEFAULT_MODEL, pool.images[q_pool])
+    if pool is not None:  # Fashion-MNIST: the pool's pixels are the model's input
+        db_pool = [images.pool_indices[i] for i in images.db_ids]
+        q_pool = [images.pool_indices[i] for i in images.query_ids]
+        db_u8, q_u8 = pool.images[db_pool], pool.images[q_pool]
+        labels_db, labels_q = pool.labels[db_pool], pool.labels[q_pool]
+    else:  # a folder: the files preprocessed by the model's own rules (model.json "input"), as the node does
+        db_u8 = model_pixels(args.model_dir, [images.load(i) for i in images.db_ids])
+        q_u8 = model_pixels(args.model_dir, [images.load(i) for i in images.query_ids])
+        names = {name: n for n, name in enumerate(images.class_names)}
+        labels_db = np.array([names[label] for label in images.db_labels])
+        labels_q = np.array([names[label] for label in images.query_labels])
+    db_torch = torch_codes(args.model_dir, db_u8)
+    q_torch = torch_codes(args.model_dir, q_u8)
     db_stored = search_eval.stored_codes(client, args.index, bits)
-    labels_db, labels_q = pool.labels[db_pool], pool.labels[q_pool]
     offline = retrieval_report(q_torch, labels_q, db_torch, labels_db)
     from_stored = retrieval_report(q_torch, labels_q, db_stored, labels_db)
     print(f"  offline evaluation in {time.time() - started:.0f} s")

@@ -30,3 +30,14 @@ def torch_codes(model_dir, images_u8):
     model, manifest = load_torch_model(model_dir)
     mean, std = tuple(manifest["input"]["mean"]), tuple(manifest["input"]["std"])
     return to_codes(encode_outputs(model, torch.from_numpy(images_u8), mean, std))
+
+
+def model_pixels(model_dir, encoded_images):
+    """Encoded image files (bytes) -> uint8 [N, C, H, W], preprocessed by the manifest's rules (model.json "input")."""
+    import numpy as np
+
+    from vithash.data.preprocessing import Preprocessing
+
+    with open(os.path.join(model_dir, "model.json")) as f:
+        preprocessing = Preprocessing.from_manifest_input(json.load(f)["input"])
+    return np.stack([preprocessing.load(data) for data in encoded_images])

@@ -38,7 +38,7 @@ def create_index(client, index, bits, model_id="default", batch_size=32):
             # log merges only join neighbouring segments, so doc ids stay in indexing (database) order
             "index.merge.policy": "log_byte_size",
         },
-        "mappings": {"properties": {"code": {"type": "hash_code", "bits": bits}, "label": {"type": "keyword"},
+        "mappings": {"properties": {"code": {"type": "hash_code", "bits": bits, "model_id": model_id}, "label": {"type": "keyword"},
                                     "position": {"type": "integer"},
                                     # a small PNG (base64) for the search page and Discover: kept, not indexed
                                     "thumbnail": {"type": "binary"}}},
@@ -113,18 +113,18 @@ def code_bits(hex_codes, bits):
     return np.stack([np.unpackbits(np.frombuffer(bytes.fromhex(h), dtype=np.uint8))[:bits] for h in hex_codes]).astype(bool)
 
 
-def evaluate_queries(client, index, images, top=1000, progress=True):
+def evaluate_queries(client, index, images, top=1000, progress=True, model_id="default"):
     """Runs every query image through OpenSearch; returns per-query metrics, latencies and the top-10 lists."""
     latencies, ap_top, ap_tie, top10 = [], [], [], []
     for n, (image_id, label) in enumerate(zip(images.query_ids, images.query_labels or [None] * len(images.query_ids))):
         image = b64(images.load(image_id))
         started = time.perf_counter()
         hits = client.search(index, {"size": 10, "_source": ["label", "position"], "query": {"hamming": {
-            "field": "code", "image": image, "k": 10}}})["hits"]["hits"]
+            "field": "code", "image": image, "model_id": model_id, "k": 10}}})["hits"]["hits"]
         latencies.append(time.perf_counter() - started)
         top10.append([(h["_id"], h["_source"].get("label"), round(1 / h["_score"]) - 1) for h in hits])
         if label is not None:
-            code = client.post("/_plugins/image_hash/models/default/_encode", {"image": image})["code"]
+            code = client.post(f"/_plugins/image_hash/models/{model_id}/_encode", {"image": image})["code"]
             ranked = client.search(index, {"size": top, "_source": ["label"], "query": {"hamming": {
                 "field": "code", "code": code, "k": top}}})["hits"]["hits"]
             ap_top.append(average_precision(np.array([h["_source"]["label"] == label for h in ranked]), top))
