@@ -3,7 +3,6 @@ package org.imagehash.search.query;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.DocIdSetBuilder;
-import org.apache.lucene.util.FixedBitSet;
 import org.imagehash.search.index.SegmentCodes;
 
 import java.io.IOException;
@@ -26,9 +25,10 @@ final class SegmentScan {
     static final int DENSE_FILTER_FRACTION = 32;
 
     /**
-     * Wider codes take the bit-set path only for filters that match at least half of a segment: scanning 128-bit codes
-     * in blocks costs about six times the 64-bit scan, more than following a quarter of the documents one by one
-     * (bench/kernels, 1M codes: 1.9 ms against 0.8 ms), while the 256-bit block scan is on a par with the sparse one.
+     * 2-word and generic widths take the bit-set path only for filters that match at least half of a segment:
+     * scanning 128-bit codes in blocks cost about six times the 64-bit scan, more than following a quarter of the
+     * documents one by one (bench/kernels, 1M codes: 2.4 ms against 0.8 ms). 1 and 4 words keep 0.1.0's rule, under
+     * which they were measured (the 4-word sparse path was not measured against it).
      */
     static boolean dense(long filterCost, int maxDoc, int words) {
         return words == 1 || words == 4 ? filterCost >= maxDoc / DENSE_FILTER_FRACTION : filterCost >= maxDoc / 2;
@@ -38,6 +38,11 @@ final class SegmentScan {
 
     /** Offers every live document with a code within the selector's limit, in doc order. */
     static void topK(SegmentCodes codes, long[] query, Bits liveDocs, int docBase, TopKSelector selector) {
+        scanBlocks(codes, query, liveDocs, null, docBase, selector);
+    }
+
+    /** The block scan of {@link #topK}; {@code allowed} (null: every document) is checked only in blocks within the limit. */
+    private static void scanBlocks(SegmentCodes codes, long[] query, Bits liveDocs, Bits allowed, int docBase, TopKSelector selector) {
         final long[] c = codes.codes();
         final int maxDoc = codes.maxDoc();
         final int words = codes.words();
@@ -47,21 +52,15 @@ final class SegmentScan {
             if (HammingKernels.blockMin(c, start, end, query, words) > limit) {
                 continue;
             }
-            limit = offerBlock(codes, query, liveDocs, docBase, selector, start, end, limit);
-        }
-    }
-
-    /** The second look at a block that holds a code within the limit: its documents, one by one. */
-    private static int offerBlock(SegmentCodes codes, long[] query, Bits liveDocs, int docBase, TopKSelector selector, int start, int end, int limit) {
-        final long[] c = codes.codes();
-        final int words = codes.words();
-        for (int doc = start; doc < end; doc++) {
-            int d = HammingKernels.distance(c, doc * words, query, words);
-            if (d <= limit && accept(codes, liveDocs, doc)) {
-                limit = selector.offer(docBase + doc, d);
+            for (int doc = start; doc < end; doc++) {
+                if (allowed == null || allowed.get(doc)) {
+                    int d = HammingKernels.distance(c, doc * words, query, words);
+                    if (d <= limit && accept(codes, liveDocs, doc)) {
+                        limit = selector.offer(docBase + doc, d);
+                    }
+                }
             }
         }
-        return limit;
     }
 
     /**
@@ -84,21 +83,7 @@ final class SegmentScan {
             }
             return;
         }
-        final FixedBitSet allowed = DocIdSets.toBitSet(filter, maxDoc);
-        for (int start = 0; start < maxDoc; start += HammingKernels.BLOCK) {
-            final int end = Math.min(maxDoc, start + HammingKernels.BLOCK);
-            if (HammingKernels.blockMin(c, start, end, query, words) > limit) {
-                continue;
-            }
-            for (int doc = start; doc < end; doc++) {
-                if (allowed.get(doc)) {
-                    int d = HammingKernels.distance(c, doc * words, query, words);
-                    if (d <= limit && accept(codes, liveDocs, doc)) {
-                        limit = selector.offer(docBase + doc, d);
-                    }
-                }
-            }
-        }
+        scanBlocks(codes, query, liveDocs, DocIdSets.toBitSet(filter, maxDoc), docBase, selector);
     }
 
     /** The documents with a code within {@code maxDistance} (deleted ones included: collectors drop those). */
