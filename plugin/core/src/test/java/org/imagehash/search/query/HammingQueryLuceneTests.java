@@ -149,7 +149,8 @@ public class HammingQueryLuceneTests extends HashCodeTestCase {
     public void testPassesLuceneQueryChecks() throws IOException {
         try (RandomCodeIndex f = new RandomCodeIndex(randomWidth(), null, 300, false, false)) {
             byte[] query = f.randomQuery();
-            HammingQuery hamming = new HammingQuery(FIELD, query, randomIntBetween(0, 20), cache);
+            // below the width, so that max_distance + 1 is still another query (larger values are clamped to the bits)
+            HammingQuery hamming = new HammingQuery(FIELD, query, randomIntBetween(0, Math.min(20, f.bits - 1)), cache);
             QueryUtils.check(random(), hamming, f.searcher);
             QueryUtils.checkEqual(hamming, new HammingQuery(FIELD, query.clone(), hamming.maxDistance(), cache));
             QueryUtils.checkUnequal(hamming, new HammingQuery(FIELD, query, hamming.maxDistance() + 1, cache));
