@@ -10,7 +10,8 @@
 #   scripts/elasticsearch-node.sh url
 #
 # Environment: ES_VERSION (default 9.5.3), ES_PORT (default 9500), ES_NODE_DIR (default /tmp/elasticsearch-image-hash-node),
-# ES_USER (default opensearch-ih: the same unprivileged user), ES_HEAP (default 1g).
+# ES_USER (default opensearch-ih: the same unprivileged user), ES_HEAP (default 1g). The node's path.repo (for `fs`
+# snapshot repositories) is $ES_NODE_DIR/snapshots.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,8 +58,8 @@ start() {
         mvn -B -q dependency:copy -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$VERSION:zip" \
             -DoutputDirectory="$NODE_DIR/dist" >&2
     fi
-    rm -rf "$HOME_DIR" "$NODE_DIR/data" "$NODE_DIR/logs"
-    mkdir -p "$NODE_DIR/data" "$NODE_DIR/logs"
+    rm -rf "$HOME_DIR" "$NODE_DIR/data" "$NODE_DIR/logs" "$NODE_DIR/snapshots"
+    mkdir -p "$NODE_DIR/data" "$NODE_DIR/logs" "$NODE_DIR/snapshots"
     (cd "$NODE_DIR" && unzip -q "$dist")
     cp "$plugin" "$NODE_DIR/dist/elasticsearch-image-hash.zip"
     chown -R "$RUN_USER": "$NODE_DIR"
@@ -69,7 +70,7 @@ start() {
     log "starting node on port $PORT"
     "${AS_USER[@]}" "$HOME_DIR/bin/elasticsearch" -d -p "$NODE_DIR/pid" -Ediscovery.type=single-node -Ecluster.name=image-hash \
         -Expack.security.enabled=false -Ehttp.port="$PORT" -Etransport.port=$((PORT + 100)) -Epath.data="$NODE_DIR/data" \
-        -Epath.logs="$NODE_DIR/logs" -Ecluster.routing.allocation.disk.threshold_enabled=false \
+        -Epath.logs="$NODE_DIR/logs" -Epath.repo="$NODE_DIR/snapshots" -Ecluster.routing.allocation.disk.threshold_enabled=false \
         >"$NODE_DIR/logs/stdout.log" 2>&1 || { tail -40 "$NODE_DIR/logs/stdout.log" >&2; exit 1; }
     # the integ-test zip has no handler for GET /: wait on the cluster health
     for _ in $(seq 1 180); do

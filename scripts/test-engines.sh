@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The plugin on the other engine versions it is built for: for each flavour below, starts a real node of that engine
 # and version with the flavour's zip (dist/, built by scripts/build-all.sh when missing) on its own port, runs the
-# smoke subset of the real-node tests against it (pytest -m smoke), checks that the node refuses a zip built for
+# smoke subset of the real-node tests against it (pytest -m smoke; it restores the index-compatibility snapshots that
+# the engine can read, through the node's path.repo in its folder), checks that the node refuses a zip built for
 # another version with the engine's own message, and stops it. scripts/test-all.sh ends with it.
 #
 #   scripts/test-engines.sh [FLAVOUR...]      # default: all of ENGINES below
@@ -51,7 +52,7 @@ for entry in "${ENGINES[@]}"; do
     other=$(zip_of "$refuse")
     trap 'node stop 2>/dev/null || true' EXIT
     node start --plugin "$zip"
-    if ! OS_URL=http://127.0.0.1:$port IH_API=$api PYTHONPATH=src /usr/bin/python3 -m pytest -q -p no:cacheprovider -m smoke \
+    if ! OS_URL=http://127.0.0.1:$port OS_NODE_DIR=$dir IH_API=$api PYTHONPATH=src /usr/bin/python3 -m pytest -q -p no:cacheprovider -m smoke \
         plugin/opensearch/src/test/realnode; then
         failed+=("$flavour: smoke tests")
     fi

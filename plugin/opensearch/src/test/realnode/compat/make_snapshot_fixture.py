@@ -12,7 +12,8 @@ It creates the indices below (codes of 8 to 256 bits, with and without substring
 refresh after each bulk and no merge; deleted and updated documents; a few documents without a code), snapshots them
 into an `fs` repository under the node's path.repo, restores the snapshot under other names to check that it answers
 the same, copies the repository into plugin/opensearch/src/test/resources/compat/snapshot-0.1.0/ and writes
-expected.json beside it: every live document's code as the node returns it, and the hits (ids, scores, total) of a set
+expected.json beside it (with COMPAT_FLAVOUR=os-2.19.6 or es-8.19.21: snapshot-0.1.0-<flavour>/ and
+expected-<flavour>.json, for the node of that flavour, started by scripts/<engine>-node.sh): every live document's code as the node returns it, and the hits (ids, scores, total) of a set
 of queries. test_index_compat.py restores the snapshot into a node of a later version and requires the same answers.
 Codes are seeded-random: rerunning writes the same documents (the snapshot's files differ in their UUIDs only).
 """
@@ -32,8 +33,12 @@ URL = os.environ.get("OS_URL", "http://127.0.0.1:9250")
 NODE_DIR = os.environ.get("OS_NODE_DIR", "/tmp/opensearch-image-hash-node")
 SNAPSHOT_DIR = os.environ.get("OS_SNAPSHOT_DIR", os.path.join(NODE_DIR, "snapshots"))
 OUT = os.path.join(ROOT, "plugin", "opensearch", "src", "test", "resources", "compat")
-REPOSITORY = "snapshot-0.1.0"  # the folder in resources/compat, and the repository's name when registered
-SNAPSHOT = "snapshot-0.1.0"
+# COMPAT_FLAVOUR names the engine build the fixture is written with when it is not the first one (OpenSearch 3.5.0's,
+# whose files keep their original names): e.g. os-2.19.6 writes snapshot-0.1.0-os-2.19.6/ and expected-os-2.19.6.json.
+FLAVOUR = os.environ.get("COMPAT_FLAVOUR")
+REPOSITORY = "snapshot-0.1.0" + (f"-{FLAVOUR}" if FLAVOUR else "")  # the folder in resources/compat, and the
+SNAPSHOT = "snapshot-0.1.0"                                           # repository's name when registered
+EXPECTED = f"expected-{FLAVOUR}.json" if FLAVOUR else "expected.json"
 LABELS = ["red", "green", "blue", "black"]
 
 # name, bits, substrings option, shards, documents, seed. The "-mih" indices hold exactly the documents of their plain
@@ -101,6 +106,10 @@ def documents(bits, n, seed):
     return batches, centers
 
 
+# the log-byte-size merge policy, as each engine names it (Elasticsearch calls it the time-based one)
+LOG_BYTE_SIZE = {"opensearch": {"merge.policy": "log_byte_size"}, "elasticsearch": {"merge.policy.type": "time_based"}}
+
+
 def write_index(client, name, bits, substrings, shards, n, seed):
     field = {"type": "hash_code", "bits": bits}
     if substrings:
@@ -109,7 +118,7 @@ def write_index(client, name, bits, substrings, shards, n, seed):
         # segments only where the bulks end, and no merge (log_byte_size merges 10 segments at once; the default tiered
         # policy would merge away segments with many deletes, on the snapshot's flush, and reorder ties)
         "settings": {"number_of_shards": shards, "number_of_replicas": 0, "refresh_interval": -1,
-                     "merge.policy": "log_byte_size"},
+                     **LOG_BYTE_SIZE[engine_of(client)[0]]},
         "mappings": {"properties": {"code": field, "label": {"type": "keyword"}}}})
     batches, centers = documents(bits, n, seed)
     deleted = {}
@@ -263,12 +272,21 @@ def main():
     shutil.rmtree(target, ignore_errors=True)
     os.makedirs(OUT, exist_ok=True)
     shutil.copytree(location, target)
-    version = client.get("/")["version"]["number"]
-    plugins = {p["component"]: p["version"] for p in client.get("/_cat/plugins?format=json")}
-    write_expected(os.path.join(OUT, "expected.json"), {
-        "opensearch": version, "plugin": plugins.get("opensearch-image-hash"), "repository": REPOSITORY,
+    engine, version, plugin = engine_of(client)
+    write_expected(os.path.join(OUT, EXPECTED), {
+        "engine": engine, "version": version, "plugin": plugin, "repository": REPOSITORY,
         "snapshot": SNAPSHOT, "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, fixture)
-    print(f"wrote {target} and {os.path.join(OUT, 'expected.json')}", file=sys.stderr)
+    print(f"wrote {target} and {os.path.join(OUT, EXPECTED)}", file=sys.stderr)
+
+
+def engine_of(client):
+    """(engine, its version, our plugin's version) of the node: from the installed plugin's name, which says the
+    engine (Elasticsearch's integ-test distribution has no handler for GET /)."""
+    version = next(iter(client.get("/_nodes/_local")["nodes"].values()))["version"]
+    for p in client.get("/_cat/plugins?format=json"):
+        if p["component"].endswith("-image-hash"):
+            return p["component"][:-len("-image-hash")], version, p["version"]
+    raise AssertionError("the image-hash plugin is not installed on the node")
 
 
 def write_expected(path, header, fixture):

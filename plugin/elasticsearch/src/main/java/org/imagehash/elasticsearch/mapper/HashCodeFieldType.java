@@ -8,6 +8,8 @@ import org.imagehash.search.HashCodeField;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.mih.SubstringLayout;
+import org.elasticsearch.index.fielddata.FieldDataContext;
+import org.elasticsearch.index.fielddata.IndexFieldData;
 import org.elasticsearch.index.mapper.ArraySourceValueFetcher;
 import org.elasticsearch.index.mapper.ValueFetcher;
 import org.elasticsearch.index.query.QueryShardException;
@@ -63,5 +65,12 @@ public final class HashCodeFieldType extends EngineFieldType {
                 return List.of(HashCodes.toHex(field.parseCode(value)));
             }
         };
+    }
+
+    /** {@code docvalue_fields}, scripts and aggregations read the codes from the doc values, as hex strings. */
+    @Override
+    public IndexFieldData.Builder fielddataBuilder(FieldDataContext context) {
+        failIfNoDocValues();
+        return (cache, breakerService) -> new HashCodeIndexFieldData(name());
     }
 }
