@@ -18,9 +18,7 @@ public final class ClusteredCodes {
         this.random = random;
         this.bits = bits;
         for (int c = 0; c < clusters; c++) {
-            byte[] center = new byte[bits / 8];
-            random.nextBytes(center);
-            centers.add(center);
+            centers.add(HashCodeTestCase.randomBytes(random, bits / 8));
         }
     }
 

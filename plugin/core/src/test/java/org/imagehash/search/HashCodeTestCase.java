@@ -20,9 +20,21 @@ public abstract class HashCodeTestCase extends LuceneTestCase {
         return values[random().nextInt(values.length)];
     }
 
+    /** Uniform random bytes from the test's random. */
     public static byte[] randomByteArrayOfLength(int length) {
+        return randomBytes(random(), length);
+    }
+
+    /**
+     * Uniform random bytes, one {@code nextInt(256)} each: the randomized runner's {@code Random.nextBytes} fills only
+     * four random bytes of every eight (the other four repeat the sign: 00000000 or ffffffff), which made half of all
+     * "random" 64-bit codes share their last 32 bits and every substring table there one crowded bucket.
+     */
+    public static byte[] randomBytes(java.util.Random random, int length) {
         byte[] bytes = new byte[length];
-        random().nextBytes(bytes);
+        for (int i = 0; i < length; i++) {
+            bytes[i] = (byte) random.nextInt(256);
+        }
         return bytes;
     }
 }

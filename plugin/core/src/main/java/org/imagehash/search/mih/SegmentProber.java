@@ -64,37 +64,62 @@ public final class SegmentProber {
 
     /**
      * Hands every document whose substring {@code j} is exactly {@code s} bits from the query's to {@code consumer}.
-     * Values are enumerated as XOR masks of weight {@code s} in increasing order (Gosper's hack).
      */
     public void probe(int j, int s, DocConsumer consumer) throws IOException {
+        int[] docs = tables.docs(j);
+        forEachValue(j, s, value -> {
+            probes++;
+            long range = tables.range(j, value);
+            int from = (int) (range >>> 32);
+            int to = (int) range;
+            postingsRead += to - from;
+            for (int i = from; i < to; i++) {
+                consumer.accept(docs[i]);
+            }
+        });
+    }
+
+    /**
+     * The postings that {@link #probe} of {@code (j, s)} would read: the sizes of the query's own buckets, read
+     * from the tables' offsets without visiting a document. A planner knows a round's real cost this way before paying
+     * for it; the lookups count as probes (they cost about as much).
+     */
+    public long postingsAt(int j, int s) throws IOException {
+        long[] postings = { 0 };
+        forEachValue(j, s, value -> {
+            probes++;
+            long range = tables.range(j, value);
+            postings[0] += (int) range - (int) (range >>> 32);
+        });
+        return postings[0];
+    }
+
+    @FunctionalInterface
+    private interface ValueConsumer {
+        void accept(long value) throws IOException;
+    }
+
+    /**
+     * Every value of substring {@code j} exactly {@code s} bits from the query's: XOR masks of weight {@code s} in
+     * increasing order (Gosper's hack).
+     */
+    private void forEachValue(int j, int s, ValueConsumer consumer) throws IOException {
         int length = layout.length(j);
         if (s < 0 || s > length) {
             return;
         }
         long q = querySubstrings[j];
-        int[] docs = tables.docs(j);
         if (s == 0) {
-            lookup(j, q, docs, consumer);
+            consumer.accept(q);
             return;
         }
         long end = 1L << length;
         long mask = (1L << s) - 1;
         while (mask < end) {
-            lookup(j, q ^ mask, docs, consumer);
+            consumer.accept(q ^ mask);
             long c = mask & -mask;
             long r = mask + c;
             mask = (((r ^ mask) >>> 2) / c) | r;
-        }
-    }
-
-    private void lookup(int j, long value, int[] docs, DocConsumer consumer) throws IOException {
-        probes++;
-        long range = tables.range(j, value);
-        int from = (int) (range >>> 32);
-        int to = (int) range;
-        postingsRead += to - from;
-        for (int i = from; i < to; i++) {
-            consumer.accept(docs[i]);
         }
     }
 }

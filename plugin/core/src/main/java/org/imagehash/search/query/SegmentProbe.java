@@ -90,13 +90,18 @@ final class SegmentProbe {
                     nearest.offerTo(selector, leaf.docBase);
                     return true;
                 }
-                // Before each round: give up if the work so far plus the next round would exceed the scan. Once every
-                // substring has been probed to radius 1 and k candidates are in hand, also if proving their k-th
-                // distance would take more than four times the scan: that distance only falls, so this is an upper bound
-                // (it stops large k and far neighbours early, before their rounds are spent). Earlier, the k-th
-                // distance found is still far above the final one and would stop searches that end cheaply.
+                // Before each round: give up if the work so far plus the next round would exceed the scan, the round
+                // priced by the query's own buckets (counted before any is read: a query like the indexed codes lands
+                // in buckets far fuller than the segment's mean, which is what made probing lose on a model's codes),
+                // once its lookups alone fit. Once every substring has been probed to radius 1 and k candidates are in
+                // hand, also if proving their k-th distance would take more than four times the scan: that distance
+                // only falls, so this is an upper bound (it stops large k and far neighbours early, before their
+                // rounds are spent). Earlier, the k-th distance found is still far above the final one and would stop
+                // searches that end cheaply.
                 long next = layout.probesAt(j, s);
-                if (cost(prober, next, codes) > budget) {
+                boolean overBudget = cost(prober, next, 0, codes) > budget
+                    || (budget != Double.POSITIVE_INFINITY && cost(prober, next, prober.postingsAt(j, s), codes) > budget);
+                if (overBudget) {
                     plan.gaveUp();
                     return false;
                 }
@@ -113,14 +118,14 @@ final class SegmentProbe {
         }
     }
 
-    /** Estimated cost of the work done so far plus {@code moreLookups}. */
+    /** Estimated cost of the work done so far plus {@code moreLookups}, each with the segment's mean postings. */
     private static double cost(SegmentProber prober, long moreLookups, SegmentCodes codes) {
-        return ProbeCost.probe(
-            prober.probes() + moreLookups,
-            prober.postingsRead() + moreLookups * prober.postingsPerTerm(),
-            codes.maxDoc(),
-            codes.words()
-        );
+        return cost(prober, moreLookups, moreLookups * prober.postingsPerTerm(), codes);
+    }
+
+    /** Cost of the work done so far plus {@code moreLookups} reading {@code morePostings}. */
+    private static double cost(SegmentProber prober, long moreLookups, double morePostings, SegmentCodes codes) {
+        return ProbeCost.probe(prober.probes() + moreLookups, prober.postingsRead() + morePostings, codes.maxDoc(), codes.words());
     }
 
     /**
@@ -229,8 +234,18 @@ final class SegmentProbe {
         if (prober == null || mode == ProbeCost.Mode.PROBE) {
             return prober != null;
         }
-        double probe = ProbeCost.probe(lookups, lookups * prober.postingsPerTerm(), codes.maxDoc(), codes.words());
-        return probe <= ProbeCost.scan(codes.maxDoc(), codes.words(), -1);
+        double scan = ProbeCost.scan(codes.maxDoc(), codes.words(), -1);
+        if (ProbeCost.probe(lookups, 0, codes.maxDoc(), codes.words()) > scan) {
+            return false; // the lookups alone cost more: not worth counting the buckets
+        }
+        // the query's own buckets, counted before any is read (see topK); counting costs its lookups once more
+        long postings = 0;
+        for (int j = 0; j < radius.length; j++) {
+            for (int i = 0; i <= radius[j]; i++) {
+                postings += prober.postingsAt(j, i);
+            }
+        }
+        return ProbeCost.probe(2 * lookups, postings, codes.maxDoc(), codes.words()) <= scan;
     }
 
     /** The documents of a segment within {@code maxDistance}, found by probing to {@code radius}. */

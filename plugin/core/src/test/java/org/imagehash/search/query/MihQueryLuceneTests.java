@@ -220,6 +220,57 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
         dir.close();
     }
 
+    /**
+     * The planner prices a probe by the query's own buckets, not the segment's mean: a query whose substring lands in a
+     * bucket holding half the segment (as a model's codes do for a query like them) is scanned, though the mean
+     * bucket holds two documents; a query whose buckets are sparse is still probed.
+     */
+    public void testPlannerCountsTheQuerysOwnBuckets() throws IOException {
+        SubstringLayout layout = new SubstringLayout(64, 4);
+        Directory dir = new ByteBuffersDirectory();
+        IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setRAMBufferSizeMB(256));
+        byte[] dense = randomByteArrayOfLength(8);
+        byte[] sparse = null;
+        for (int i = 0; i < 40_000; i++) {
+            byte[] code = randomByteArrayOfLength(8);
+            if (i % 2 == 0) { // the dense query's first 16 bits, then one bit flipped among the other 48
+                code = dense.clone();
+                int bit = 16 + randomIntBetween(0, 47);
+                code[bit / 8] ^= (byte) (1 << (bit % 8));
+            } else if (sparse == null) {
+                sparse = code;
+            }
+            Document doc = new Document();
+            doc.add(new BinaryDocValuesField(FIELD, new BytesRef(code)));
+            layout.termFields(FIELD, code).forEach(doc::add);
+            writer.addDocument(doc);
+        }
+        writer.forceMerge(1);
+        writer.close();
+        try (IndexReader reader = DirectoryReader.open(dir)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            HammingTopKQuery crowded = new HammingTopKQuery(FIELD, dense, 10, 64, null, cache, layout, ProbeCost.Mode.AUTO);
+            String plan = searcher.rewrite(crowded).toString();
+            assertTrue(plan, plan.contains("segments probed:0 scanned:1"));
+            assertTrue(plan, plan.contains("probe_over_budget->scan"));
+            TopDocs top = searcher.search(crowded, 10);
+            TopDocs scanned = searcher.search(new HammingTopKQuery(FIELD, dense, 10, 64, null, cache), 10);
+            assertEquals(10, top.scoreDocs.length);
+            for (int i = 0; i < 10; i++) {
+                assertEquals(scanned.scoreDocs[i].doc, top.scoreDocs[i].doc);
+                assertEquals(1, HammingScore.distance(top.scoreDocs[i].score, 1f));
+            }
+            String radius = searcher.rewrite(new HammingQuery(FIELD, dense, 1, cache, layout, ProbeCost.Mode.AUTO)).toString();
+            assertTrue(radius, radius.contains("segments probed:0"));
+
+            String lone = searcher.rewrite(new HammingTopKQuery(FIELD, sparse, 1, 64, null, cache, layout, ProbeCost.Mode.AUTO)).toString();
+            assertTrue(lone, lone.contains("segments probed:1 scanned:0"));
+            String exact = searcher.rewrite(new HammingQuery(FIELD, sparse, 0, cache, layout, ProbeCost.Mode.AUTO)).toString();
+            assertTrue(exact, exact.contains("segments probed:1"));
+        }
+        dir.close();
+    }
+
     public void testPassesLuceneQueryChecks() throws IOException {
         int bits = randomFrom(64, 128);
         try (RandomCodeIndex f = new RandomCodeIndex(bits, randomLayout(bits, 12), 300, false, false)) {
