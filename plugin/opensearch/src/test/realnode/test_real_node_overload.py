@@ -166,7 +166,8 @@ def test_a_pipeline_bulk_beside_a_query_burst_gets_per_document_429s(golden, ind
     items = [item["index"] for status, body, _ in results[:4] for item in body["items"]]
     assert all(status == 200 for status, _, _ in results[:4])
     item_statuses = {item["status"] for item in items}
-    assert item_statuses <= {201, 429}, [i for i in items if i["status"] not in (201, 429)][:2]
+    # 200: the same id written by one of the other three bulks first
+    assert item_statuses <= {200, 201, 429}, [i for i in items if i["status"] not in (200, 201, 429)][:2]
     for item in items:
         if item["status"] == 429:
             assert "image_hash.inference.max_waiting [0]" in item["error"]["reason"], item
@@ -224,10 +225,11 @@ def test_damaged_images_inside_a_concurrent_burst(golden, indexed, inference_lim
 
 def test_an_image_over_the_parsers_string_limit_is_a_413_naming_the_setting(indexed):
     """60 MB of base64 is over OpenSearch's 50,000,000-character string limit: the parser fails before the plugin's
-    own check, and the plugin answers that as a 413 naming image_hash.image.max_bytes (it was a 500)."""
+    own check, and the plugin answers that as a 413 naming image_hash.image.max_bytes (it was a 500). Elasticsearch
+    has no such limit below its body limit: there the plugin's own check answers, a 400 naming the same setting."""
     status, body = call("POST", f"/{indexed}/_search", {"query": {"hamming": {
         "field": "code", "image": "A" * 60_000_000, "k": 1}}})
-    assert status == 413, reason(body)[:500]
+    assert status == (413 if API == "/_plugins/image_hash" else 400), reason(body)[:500]
     assert "image_hash.image.max_bytes" in reason(body) and "[hamming] [image]" in reason(body)
     status, body = call("POST", f"{API}/models/default/_encode", {"image": "A" * 60_000_000})
     assert status == 413 and "image_hash.image.max_bytes" in reason(body)
