@@ -9,13 +9,12 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.stream.IntStream;
 
 /**
  * One loaded model: its manifest, its ONNX Runtime session (shared by every thread; ORT sessions are thread-safe for
- * {@code run}), and the rule that turns outputs into codes. Inference is bounded by a node-wide semaphore so that
- * indexing images cannot starve the node's other work.
+ * {@code run}), and the rule that turns outputs into codes. Inference is bounded by the node's {@link InferenceSlots}
+ * so that images cannot starve the node's other work; a call that finds the wait queue full is refused (429).
  */
 public final class HashModel implements AutoCloseable {
 
@@ -24,13 +23,13 @@ public final class HashModel implements AutoCloseable {
     private final OrtEnvironment environment;
     private final OrtSession session;
     private final String device;
-    private final Semaphore permits;
+    private final InferenceSlots permits;
     /** Runs hold the read lock, {@link #close} the write lock: a model evicted while in use closes after its runs. */
     private final java.util.concurrent.locks.ReentrantReadWriteLock closing = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private boolean closed;
     private final PrivilegedAccess privileged;
 
-    HashModel(ModelManifest manifest, ImageLimits limits, OrtEnvironment environment, OrtSession session, String device, Semaphore permits,
+    HashModel(ModelManifest manifest, ImageLimits limits, OrtEnvironment environment, OrtSession session, String device, InferenceSlots permits,
         PrivilegedAccess privileged) {
         this.manifest = manifest;
         this.preprocessor = new ImagePreprocessor(manifest, limits);
@@ -107,12 +106,7 @@ public final class HashModel implements AutoCloseable {
     /** Runs the graph on {@code batch} preprocessed images; returns their raw outputs. */
     float[][] run(float[] input, int batch) {
         long[] shape = { batch, manifest.channels(), manifest.height(), manifest.width() };
-        try {
-            permits.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for an inference slot", e);
-        }
+        permits.acquire();
         closing.readLock().lock();
         if (closed) {
             closing.readLock().unlock();

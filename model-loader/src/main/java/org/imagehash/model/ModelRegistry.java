@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -32,27 +31,59 @@ public class ModelRegistry implements Closeable {
     private static final Logger logger = LogManager.getLogger(ModelRegistry.class);
 
     /** How models run on this node. */
-    public record Settings(InferenceDevice device, int gpuId, int maxConcurrency, int intraOpThreads, ImageLimits limits, long maxLoadedBytes) {
+    public record Settings(
+        InferenceDevice device,
+        int gpuId,
+        int maxConcurrency,
+        int intraOpThreads,
+        ImageLimits limits,
+        long maxLoadedBytes,
+        int maxWaiting
+    ) {
         /** No limit on the bytes of loaded models. */
         public Settings(InferenceDevice device, int gpuId, int maxConcurrency, int intraOpThreads, ImageLimits limits) {
             this(device, gpuId, maxConcurrency, intraOpThreads, limits, Long.MAX_VALUE);
+        }
+
+        /** The default wait queue, {@link #defaultMaxWaiting}. */
+        public Settings(InferenceDevice device, int gpuId, int maxConcurrency, int intraOpThreads, ImageLimits limits, long maxLoadedBytes) {
+            this(device, gpuId, maxConcurrency, intraOpThreads, limits, maxLoadedBytes, defaultMaxWaiting(maxConcurrency));
+        }
+
+        /**
+         * {@code image_hash.inference.max_waiting}'s default: 8 waiting calls per slot. Above the search and write
+         * pools' thread counts on a node whose slots are its cores (those threads are the usual waiters, so ordinary
+         * load waits as before), below the generic pool's 128 threads on small nodes.
+         */
+        public static int defaultMaxWaiting(int maxConcurrency) {
+            return (int) Math.min(Integer.MAX_VALUE, 8L * maxConcurrency);
         }
     }
 
     private final List<ModelSource> sources;
     private final Settings settings;
     private final PrivilegedAccess privileged;
-    private final Semaphore permits;
+    private final InferenceSlots permits;
     private final Map<String, HashModel> loaded = new ConcurrentHashMap<>();
     /** Loaded models' graph sizes, least recently used first (guarded by itself). */
     private final Object loading = new Object();
     private final java.util.LinkedHashMap<String, Long> recency = new java.util.LinkedHashMap<>(16, 0.75f, true);
 
     public ModelRegistry(List<ModelSource> sources, Settings settings, PrivilegedAccess privileged) {
+        this(sources, settings, privileged, InferenceRejectedException::new);
+    }
+
+    /** @param rejection the engine's "too many requests" (429) exception, for inference calls refused when the queue is full */
+    public ModelRegistry(
+        List<ModelSource> sources,
+        Settings settings,
+        PrivilegedAccess privileged,
+        java.util.function.Function<String, ? extends RuntimeException> rejection
+    ) {
         this.sources = List.copyOf(sources);
         this.settings = settings;
         this.privileged = privileged;
-        this.permits = new Semaphore(settings.maxConcurrency(), true);
+        this.permits = new InferenceSlots(settings.maxConcurrency(), settings.maxWaiting(), rejection);
     }
 
     /** The bundled model and, when {@code modelsDir} is not null, the models of that folder; no engine privileges. */
@@ -67,6 +98,16 @@ public class ModelRegistry implements Closeable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** A new {@code image_hash.inference.max_concurrency} (a dynamic setting): running calls finish, later ones see it. */
+    public void setMaxConcurrency(int maxConcurrency) {
+        permits.setMaxConcurrency(maxConcurrency);
+    }
+
+    /** A new {@code image_hash.inference.max_waiting} (a dynamic setting). */
+    public void setMaxWaiting(int maxWaiting) {
+        permits.setMaxWaiting(maxWaiting);
     }
 
     /** A model's id, manifest and whether it is loaded, for the models API. */
@@ -269,7 +310,7 @@ public class ModelRegistry implements Closeable {
             privileged.run(() -> {
                 OrtSession session;
                 try {
-                    session = OrtEnvironment.getEnvironment().createSession(onnx, options(false));
+                    session = OrtEnvironments.get().createSession(onnx, options(false));
                 } catch (OrtException e) {
                     throw new IllegalArgumentException("model [" + id + "]: ONNX Runtime cannot open the file as an ONNX model: " + e.getMessage(), e);
                 }
@@ -287,7 +328,7 @@ public class ModelRegistry implements Closeable {
     }
 
     private HashModel open(String id, ModelManifest manifest, byte[] onnx) throws OrtException {
-        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        OrtEnvironment environment = OrtEnvironments.get();
         Set<String> providers = providerNames(OrtEnvironment.getAvailableProviders());
         Boolean gpuUsable = null;
         OrtSession session = null;

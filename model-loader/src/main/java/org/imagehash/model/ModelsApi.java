@@ -60,4 +60,26 @@ public final class ModelsApi {
         }
         throw new IllegalArgumentException("[_encode] [image] must be a base64 string, got [" + body.get("image") + "]");
     }
+
+    /**
+     * Whether {@code e} (or a cause) is the JSON parser's refusal of an over-long string: Jackson's
+     * {@code StreamConstraintsException} (Jackson 2 in most engine lines, Jackson 3 in OpenSearch 3.9; matched by name
+     * so that one check serves both). The engines' parsers cap strings (OpenSearch: 50,000,000 characters,
+     * {@code opensearch.xcontent.string.length.max}), and such a refusal otherwise surfaces as a 500.
+     */
+    public static boolean isStringTooLong(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getClass().getSimpleName().equals("StreamConstraintsException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The message for an {@code image} too long for the parser: it names the node's image limit, which it is far above. */
+    public static String imageTooLongToParse(String what, long maxImageBytes, Throwable parserError) {
+        return what + " is too large: images may be at most image_hash.image.max_bytes [" + maxImageBytes + "] bytes ("
+            + "about " + (maxImageBytes + 2) / 3 * 4 + " characters of base64), and this one is longer than the JSON parser accepts ("
+            + parserError.getMessage() + ")";
+    }
 }

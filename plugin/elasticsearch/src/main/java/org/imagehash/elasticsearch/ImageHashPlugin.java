@@ -53,14 +53,30 @@ public class ImageHashPlugin extends EnginePlugin implements MapperPlugin, Searc
         this.models = new ModelRegistry(
             ModelRegistry.sources(modelsDir, PrivilegedAccess.DIRECT),
             ImageHashSettings.models(settings),
-            PrivilegedAccess.DIRECT
+            PrivilegedAccess.DIRECT,
+            // a call refused by the full inference queue is the engine's own rejection, a 429 that clients know to retry
+            org.elasticsearch.common.util.concurrent.EsRejectedExecutionException::new
         );
-        this.encoder = (modelId, image) -> models.get(modelId).encode(image);
+        this.encoder = new ImageEncoder() {
+            @Override
+            public byte[] encode(String modelId, byte[] image) {
+                return models.get(modelId).encode(image);
+            }
+
+            @Override
+            public long maxImageBytes() {
+                return models.settings().limits().maxBytes();
+            }
+        };
     }
 
     /** The model registry is a node component, so that the transport actions get it injected. */
     @Override
     public Collection<?> createComponents(PluginServices services) {
+        // the inference slots and their wait queue follow the cluster settings: an operator tunes them under load
+        var clusterSettings = services.clusterService().getClusterSettings();
+        clusterSettings.addSettingsUpdateConsumer(ImageHashSettings.MAX_CONCURRENCY, models::setMaxConcurrency);
+        clusterSettings.addSettingsUpdateConsumer(ImageHashSettings.MAX_WAITING, models::setMaxWaiting);
         return List.of(models);
     }
 

@@ -29,12 +29,25 @@ public final class ImageHashSettings {
 
     public static final Setting<Integer> GPU_ID = Setting.intSetting("image_hash.inference.gpu_id", 0, 0, Property.NodeScope);
 
-    /** Inference calls running at once on this node; more wait. Bounds the CPU (or GPU) that images can take. */
+    /** Inference calls running at once on this node; more wait. Bounds the CPU (or GPU) that images can take. Dynamic. */
     public static final Setting<Integer> MAX_CONCURRENCY = new Setting<>(
         "image_hash.inference.max_concurrency",
         s -> Integer.toString(EsExecutors.allocatedProcessors(s)),
         v -> Setting.parseInt(v, 1, "image_hash.inference.max_concurrency"),
-        Property.NodeScope
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /**
+     * Inference calls that may wait for a slot when all {@link #MAX_CONCURRENCY} are busy; one more is refused at once
+     * with a 429 (the engine's rejected-execution error) naming this setting. Default: 8 per slot. Dynamic.
+     */
+    public static final Setting<Integer> MAX_WAITING = new Setting<>(
+        "image_hash.inference.max_waiting",
+        s -> Integer.toString(ModelRegistry.Settings.defaultMaxWaiting(MAX_CONCURRENCY.get(s))),
+        v -> Setting.parseInt(v, 0, "image_hash.inference.max_waiting"),
+        Property.NodeScope,
+        Property.Dynamic
     );
 
     /** ONNX Runtime intra-op threads per inference call. */
@@ -53,7 +66,7 @@ public final class ImageHashSettings {
     public static final Setting<Long> MAX_IMAGE_PIXELS = Setting.longSetting("image_hash.image.max_pixels", 50_000_000L, 1L, Property.NodeScope);
 
     public static List<Setting<?>> all() {
-        return List.of(BREAKER_LIMIT, DEVICE, GPU_ID, MAX_CONCURRENCY, INTRA_OP_THREADS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS);
+        return List.of(BREAKER_LIMIT, DEVICE, GPU_ID, MAX_CONCURRENCY, MAX_WAITING, INTRA_OP_THREADS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS);
     }
 
     static ModelRegistry.Settings models(Settings settings) {
@@ -62,7 +75,9 @@ public final class ImageHashSettings {
             GPU_ID.get(settings),
             MAX_CONCURRENCY.get(settings),
             INTRA_OP_THREADS.get(settings),
-            new ImageLimits(MAX_IMAGE_BYTES.get(settings).getBytes(), MAX_IMAGE_PIXELS.get(settings))
+            new ImageLimits(MAX_IMAGE_BYTES.get(settings).getBytes(), MAX_IMAGE_PIXELS.get(settings)),
+            Long.MAX_VALUE,
+            MAX_WAITING.get(settings)
         );
     }
 }

@@ -95,7 +95,13 @@ public class ImageHashPlugin extends EnginePlugin
             sources.add(new ConfigFolderModels(modelsDir, PRIVILEGED));
         }
         sources.add(new IndexModels(modelIndex, cache, PRIVILEGED));
-        this.models = new ModelRegistry(sources, ImageHashSettings.models(settings), PRIVILEGED);
+        // a call refused by the full inference queue is the engine's own rejection, a 429 that clients know to retry
+        this.models = new ModelRegistry(
+            sources,
+            ImageHashSettings.models(settings),
+            PRIVILEGED,
+            org.opensearch.core.concurrency.OpenSearchRejectedExecutionException::new
+        );
         this.modelLimits = new PutModelAction.ModelLimits(ImageHashSettings.MAX_MODEL_BYTES.get(settings).getBytes());
         this.encoder = new ImageEncoder() {
             @Override
@@ -107,13 +113,21 @@ public class ImageHashPlugin extends EnginePlugin
             public boolean ready(String modelId) {
                 return models.loadedDevice(modelId) != null;
             }
+
+            @Override
+            public long maxImageBytes() {
+                return models.settings().limits().maxBytes();
+            }
         };
     }
 
     /** The registry, the model index and the node's actions are node components, injected into the transport actions. */
     @Override
-    protected Collection<Object> components(ActionClient client, ThreadPool threadPool) {
+    protected Collection<Object> components(ActionClient client, ThreadPool threadPool, org.opensearch.common.settings.ClusterSettings clusterSettings) {
         nodeActions.set(client, threadPool);
+        // the inference slots and their wait queue follow the cluster settings: an operator tunes them under load
+        clusterSettings.addSettingsUpdateConsumer(ImageHashSettings.MAX_CONCURRENCY, models::setMaxConcurrency);
+        clusterSettings.addSettingsUpdateConsumer(ImageHashSettings.MAX_WAITING, models::setMaxWaiting);
         return List.of(models, modelIndex, modelLimits, nodeActions);
     }
 

@@ -12,7 +12,7 @@ import org.opensearch.core.common.unit.ByteSizeValue;
 
 import java.util.List;
 
-/** The plugin's node settings (all static: set them in opensearch.yml). */
+/** The plugin's node settings (static, in opensearch.yml, but for the two inference limits, which are also cluster settings). */
 public final class ImageHashSettings {
 
     private ImageHashSettings() {}
@@ -30,12 +30,25 @@ public final class ImageHashSettings {
 
     public static final Setting<Integer> GPU_ID = Setting.intSetting("image_hash.inference.gpu_id", 0, 0, Property.NodeScope);
 
-    /** Inference calls running at once on this node; more wait. Bounds the CPU (or GPU) that images can take. */
+    /** Inference calls running at once on this node; more wait. Bounds the CPU (or GPU) that images can take. Dynamic. */
     public static final Setting<Integer> MAX_CONCURRENCY = new Setting<>(
         "image_hash.inference.max_concurrency",
         s -> Integer.toString(OpenSearchExecutors.allocatedProcessors(s)),
         v -> Setting.parseInt(v, 1, "image_hash.inference.max_concurrency"),
-        Property.NodeScope
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /**
+     * Inference calls that may wait for a slot when all {@link #MAX_CONCURRENCY} are busy; one more is refused at once
+     * with a 429 (the engine's rejected-execution error) naming this setting. Default: 8 per slot. Dynamic.
+     */
+    public static final Setting<Integer> MAX_WAITING = new Setting<>(
+        "image_hash.inference.max_waiting",
+        s -> Integer.toString(ModelRegistry.Settings.defaultMaxWaiting(MAX_CONCURRENCY.get(s))),
+        v -> Setting.parseInt(v, 0, "image_hash.inference.max_waiting"),
+        Property.NodeScope,
+        Property.Dynamic
     );
 
     /** ONNX Runtime intra-op threads per inference call. */
@@ -77,6 +90,7 @@ public final class ImageHashSettings {
             DEVICE,
             GPU_ID,
             MAX_CONCURRENCY,
+            MAX_WAITING,
             INTRA_OP_THREADS,
             MAX_IMAGE_BYTES,
             MAX_IMAGE_PIXELS,
@@ -92,7 +106,8 @@ public final class ImageHashSettings {
             MAX_CONCURRENCY.get(settings),
             INTRA_OP_THREADS.get(settings),
             new ImageLimits(MAX_IMAGE_BYTES.get(settings).getBytes(), MAX_IMAGE_PIXELS.get(settings)),
-            MAX_LOADED_BYTES.get(settings).getBytes()
+            MAX_LOADED_BYTES.get(settings).getBytes(),
+            MAX_WAITING.get(settings)
         );
     }
 }

@@ -16,4 +16,9 @@ public interface ImageEncoder {
     default boolean ready(String modelId) {
         return true;
     }
+
+    /** The node's {@code image_hash.image.max_bytes}, for errors about images too large to parse; 0 when unknown. */
+    default long maxImageBytes() {
+        return 0;
+    }
 }

@@ -1,6 +1,9 @@
 package org.imagehash.elasticsearch.query;
 
 import org.imagehash.elasticsearch.mapper.XContentValues;
+import org.imagehash.model.ModelsApi;
+import org.elasticsearch.ElasticsearchStatusException;
+import org.elasticsearch.rest.RestStatus;
 import org.imagehash.search.query.HammingQueryJson;
 import org.imagehash.search.query.ImageEncoder;
 import org.elasticsearch.common.ParsingException;
@@ -37,13 +40,33 @@ final class HammingQueryParser {
                 }
                 filter = innerQuery.apply(parser);
             } else {
-                values.put(current, XContentValues.read(parser));
+                values.put(current, readValue(parser, current, encoder));
             }
         }
         try {
             return HammingQueryBuilder.from(HammingQueryJson.read(values), encoder).filterQuery(filter);
         } catch (IllegalArgumentException e) {
             throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A value; an {@code image} longer than the JSON parser's string limit fails here, while being read, before the
+     * node's own {@code image_hash.image.max_bytes} check could see it: answer that as the image being too large (413,
+     * like {@code _encode}), not as the parser's 500.
+     */
+    private static Object readValue(XContentParser parser, String name, ImageEncoder encoder) throws IOException {
+        try {
+            return XContentValues.read(parser);
+        } catch (IOException | RuntimeException e) {
+            if (ModelsApi.isStringTooLong(e)) {
+                throw new ElasticsearchStatusException(
+                    ModelsApi.imageTooLongToParse("[" + HammingQueryJson.NAME + "] [" + name + "]", encoder == null ? 0 : encoder.maxImageBytes(), e),
+                    RestStatus.REQUEST_ENTITY_TOO_LARGE,
+                    e
+                );
+            }
+            throw e;
         }
     }
 }

@@ -135,11 +135,14 @@ public sealed interface CodeSource permits CodeSource.Code, CodeSource.Image, Co
         }
 
         private CodeSource encode(QueryRewriteContext context, ImageEncoder encoder, byte[] bytes, String model) {
-            if (encoder.ready(model) == false && context.convertToShardContext() == null) {
-                // the model is not loaded on the coordinating node: it may come from the model index, read with
-                // blocking calls, so load and encode on the generic pool (the encode action) instead of this (possibly
-                // network) thread. On a shard (no model_id: the field's model) it loads on the search thread, since
-                // shard-level rewrites are not all able to wait for async actions.
+            if (context.convertToShardContext() == null) {
+                // on the coordinating node this rewrite runs on the HTTP network thread (measured: OpenSearch 3.5's
+                // TransportSearchAction rewrites there). Encoding may load the model (blocking reads of the model
+                // index) and waits for an inference slot when all are busy, and a blocked network thread stalls every
+                // connection it serves: so load and encode on the generic pool (the encode action), whose wait is
+                // bounded by image_hash.inference.max_waiting (a 429 beyond). On a shard (no model_id: the field's
+                // model) it runs on the search thread, since shard-level rewrites are not all able to wait for async
+                // actions; the search pool's own size bounds those waits.
                 SetOnce<byte[]> encoded = new SetOnce<>();
                 context.registerAsyncAction(
                     (client, listener) -> client.execute(

@@ -32,9 +32,16 @@ public abstract class EnginePlugin extends Plugin {
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
-        return components(client::execute, threadPool);
+        return components(client::execute, threadPool, clusterService.getClusterSettings());
     }
 
-    /** The plugin's node components (injected into its transport actions), given a way to run transport actions. */
-    protected abstract Collection<Object> components(ActionClient client, ThreadPool threadPool);
+    /**
+     * The plugin's node components (injected into its transport actions), given a way to run transport actions and the
+     * cluster settings (for the plugin's dynamic settings).
+     */
+    protected abstract Collection<Object> components(
+        ActionClient client,
+        ThreadPool threadPool,
+        org.opensearch.common.settings.ClusterSettings clusterSettings
+    );
 }
