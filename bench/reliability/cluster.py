@@ -15,8 +15,10 @@ Phases, with the clients indexing through each:
 Before the first phase, after each one and at the end the clients pause and the check runs: green with no unassigned,
 initializing or relocating shard, every primary and replica on different nodes with equal document counts; every
 acknowledged document present once with the expected code for its image (both in _source and in doc values); no
-document that was never sent; `hamming` top k (k=10) and radius queries, sent to each node, equal a brute force over
-the documents (ids and distances). Exit status 1 if anything is lost, wrong, duplicated or unassigned.
+document that was never sent; `hamming` queries sent to each node (top 10, top 1000, top 10 under a filter, and a
+radius) equal a brute force over the documents (ids and distances; ties handled). Exit status 1 if anything is lost,
+wrong, duplicated, unexpected or unassigned, or a query differs. `--sabotage` checks against a deliberately wrong
+expectation (a flipped bit in one image's code, an acknowledged id that was never written): that run must fail.
 
 Expected codes: the 32 images of models/default/golden carry torch's codes (golden.json, the offline reference). The
 Fashion-MNIST test images (more distinct codes, so that top k and radius have something to rank) get the code that
@@ -518,6 +520,13 @@ class Run:
         for p in result["problems"]:
             log(f"  PROBLEM {p[:400]}")
 
+    def health_summary(self):
+        try:
+            h = self.cluster.any_client(timeout=30).get("/_cluster/health")
+            return {k: h[k] for k in ("status", "number_of_nodes", "active_shards", "unassigned_shards", "initializing_shards")}
+        except (OpenSearchError, OSError, RuntimeError) as e:
+            return {"error": repr(e)}
+
     def restart(self, record, node, how):
         """Stops `node` (kill -9 or plain), keeps it down for a while, starts it; writers keep going."""
         if how == "kill":
@@ -537,6 +546,8 @@ class Run:
                 time.sleep(0.5)
         down = self.cfg["down_b_s"] if record["phase"].startswith("b") else self.cfg["down_a_s"]
         time.sleep(down)
+        # the fault is real: the cluster runs on two nodes (yellow; after 60 s down, replicas rebuilt on the others)
+        self.event(record, "health just before the restart", **self.health_summary())
         node.start()
         self.event(record, f"{node.name} started again", up_after_s=round(node.wait_up(), 1))
 
@@ -621,6 +632,7 @@ class Run:
             any_client.post(f"/{INDEX}/_flush")
             node.stop()
             self.event(c, f"{node.name} stopped")
+            self.event(c, "health while it is out", **self.health_summary())
             node.install_plugin(args.new_zip)
             jar = sha256(node.installed_jar())
             self.event(c, f"{node.name} plugin replaced", new_build=jar == self.results["zips"]["new"]["jar_sha256"])
