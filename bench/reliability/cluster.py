@@ -74,6 +74,10 @@ MODES = {
 }
 
 
+PHASES = ["0 baseline (all nodes up)", "a kill -9 data node", "b kill -9 cluster manager",
+          "c rolling restart onto new build", "end (all nodes up, writers stopped)"]
+
+
 def hamming(a, b):
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
@@ -183,9 +187,9 @@ class Ledger:
         self.phase = "setup"
         self.stats = collections.defaultdict(collections.Counter)  # phase -> counters
 
-    def count(self, name, n=1):
+    def count(self, phase, name, n=1):
         with self.lock:
-            self.stats[self.phase][name] += n
+            self.stats[phase][name] += n
 
 
 class Writer(threading.Thread):
@@ -227,24 +231,26 @@ class Writer(threading.Thread):
         batch = self.next_batch()
         ledger = self.ledger
         with ledger.lock:
+            # a bulk counts in the phase it was sent in, whenever its answer comes
+            phase = ledger.phase
             for doc_id, key in batch:
                 ledger.sent[doc_id] = key
         node = self.nodes[self.target]
         docs = [(doc_id, {"image": self.payloads[key], "img": key, "writer": self.number, "seq": int(doc_id.split("-")[1])})
                 for doc_id, key in batch]
-        ledger.count("bulks")
-        ledger.count("items_sent", len(batch))
+        ledger.count(phase, "bulks")
+        ledger.count(phase, "items_sent", len(batch))
         try:
             items = OpenSearch(node.url, timeout=90).bulk(INDEX, docs)
         except (OpenSearchError, OSError, ValueError, http.client.HTTPException) as e:
             # the whole request failed (node down, connection reset, timeout, 5xx): nothing acknowledged
-            ledger.count(f"bulk_failed:{type(e).__name__}" + (f":{e.status}" if isinstance(e, OpenSearchError) else ""))
+            ledger.count(phase, f"bulk_failed:{type(e).__name__}" + (f":{e.status}" if isinstance(e, OpenSearchError) else ""))
             self.retry = batch + self.retry
             self.target = (self.target + 1) % len(self.nodes)
             return
         unacked = []
         with ledger.lock:
-            stats = ledger.stats[ledger.phase]
+            stats = ledger.stats[phase]
             for (doc_id, key), item in zip(batch, items):
                 if item["_id"] != doc_id:
                     raise AssertionError(f"bulk answered item {item['_id']} for {doc_id}")
@@ -497,7 +503,7 @@ class Run:
         record["events"].append(details)
         log(f"  {what} {details if len(details) > 2 else ''}")
 
-    def run_check(self, record, sabotage=False):
+    def run_check(self, record, next_phase, sabotage=False):
         self.gate.pause()
         try:
             for w in self.writers:
@@ -505,9 +511,11 @@ class Run:
                     self.results["problems"].append(f"{w.name}: {w.error}")
             result = check(record["phase"], self.cluster, self.ledger, self.expected, self.query_codes, sabotage)
         finally:
+            # the phase's counters are complete now (no bulk in flight); what is sent from here on is the next one's
+            with self.ledger.lock:
+                record["client_stats"] = dict(self.ledger.stats[record["phase"]])
+                self.ledger.phase = next_phase
             self.gate.resume()
-        with self.ledger.lock:
-            record["client_stats"] = dict(self.ledger.stats[record["phase"]])
         record["check"] = result
         record["ended_at_s"] = self.elapsed()
         self.results["phases"].append(record)
@@ -601,31 +609,31 @@ class Run:
         keys = {"golden": sorted(golden), "fashion": sorted(fashion)}
         self.writers = [Writer(w, cluster.nodes, payloads, keys, self.ledger, self.gate, cfg, seed=1000 + w) for w in range(4)]
 
-        warm = self.phase("0 baseline (all nodes up)")
+        warm = self.phase(PHASES[0])
         for w in self.writers:
             w.start()
         time.sleep(cfg["warmup_s"])
-        self.run_check(warm, args.sabotage)
+        self.run_check(warm, PHASES[1], args.sabotage)
 
         # a) a data node that is not the elected cluster manager
-        a = self.phase("a kill -9 data node")
+        a = self.phase(PHASES[1])
         leader = cluster.elected()
         victim = next(n for n in cluster.nodes if n.name != leader)
         self.event(a, "cluster manager", node=leader)
         self.restart(a, victim, "kill")
         time.sleep(cfg["after_s"])
-        self.run_check(a, args.sabotage)
+        self.run_check(a, PHASES[2], args.sabotage)
 
         # b) the elected cluster manager
-        b = self.phase("b kill -9 cluster manager")
+        b = self.phase(PHASES[2])
         leader = cluster.elected()
         self.event(b, "cluster manager", node=leader)
         self.restart(b, cluster.by_name(leader), "kill")
         time.sleep(cfg["after_s"])
-        self.run_check(b, args.sabotage)
+        self.run_check(b, PHASES[3], args.sabotage)
 
         # c) rolling restart onto the new build
-        c = self.phase("c rolling restart onto new build")
+        c = self.phase(PHASES[3])
         for node in cluster.nodes:
             any_client = cluster.any_client()
             any_client.put("/_cluster/settings", {"persistent": {"cluster.routing.allocation.enable": "primaries"}})
@@ -641,17 +649,17 @@ class Run:
             cluster.any_client().put("/_cluster/settings", {"persistent": {"cluster.routing.allocation.enable": None}})
             self.event(c, f"{node.name} started", up_after_s=up, green_after_s=cluster.wait_green())
             time.sleep(cfg["rolling_gap_s"])
-        self.run_check(c, args.sabotage)
+        self.run_check(c, PHASES[4], args.sabotage)
         wrong_build = [n for n, s in c["check"]["plugin_jar_sha256"].items() if s != self.results["zips"]["new"]["jar_sha256"]]
         if wrong_build:
             self.results["problems"].append(f"after the rolling restart {wrong_build} do not run the new build")
 
-        end = self.phase("end (all nodes up, writers stopped)")
+        end = self.phase(PHASES[4])
         time.sleep(cfg["final_s"])
         self.gate.stop()
         for w in self.writers:
             w.join(120)
-        self.run_check(end, args.sabotage)
+        self.run_check(end, "after the end", args.sabotage)
 
 
 def summary(results):
