@@ -12,7 +12,8 @@
 #
 # Environment: OS_VERSION (default 3.5.0; e.g. 2.19.6, from the same Maven coordinates), OS_PORT (HTTP port, default 9250), OS_NODE_DIR (default /tmp/opensearch-image-hash-node),
 # OS_USER (default opensearch-ih), OS_HEAP (default 1g), OS_SETTINGS (extra node settings, e.g.
-# "-Eimage_hash.inference.device=cpu"). The node's path.repo (for `fs` snapshot repositories) is $OS_NODE_DIR/snapshots.
+# "-Eimage_hash.inference.device=cpu"), OS_JAVA_OPTS (extra JVM options after the heap size, e.g.
+# "-XX:NativeMemoryTracking=summary" for bench/reliability/soak.py). The node's path.repo (for `fs` snapshot repositories) is $OS_NODE_DIR/snapshots.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +30,7 @@ if [ "${OS_VERSION%%.*}" -lt 3 ]; then
     # OpenSearch 2.x runs the Java Security Manager, which JDK 24+ no longer has: run it on a JDK 17 to 23
     NODE_JAVA_HOME=$(pick_jdk 17 23) || { echo "OpenSearch $OS_VERSION needs a JDK 17 to 23 (apt-get install -y openjdk-17-jdk-headless)" >&2; exit 1; }
 fi
-AS_USER=(runuser -u "$RUN_USER" -- env JAVA_HOME="$NODE_JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP")
+AS_USER=(runuser -u "$RUN_USER" -- env JAVA_HOME="$NODE_JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP ${OS_JAVA_OPTS:-}")
 
 log() { echo "[opensearch-node] $*" >&2; }
 
