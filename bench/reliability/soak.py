@@ -18,9 +18,12 @@ Every --sample-s seconds a sample: the JVM's VmRSS (/proc), heap used before and
 "after" is the live heap, not wherever G1 happened to be), NMT's total committed (`jcmd VM.native_memory summary`;
 RSS minus that estimates native memory outside the JVM's own accounting, i.e. ONNX Runtime's), the hash_code breaker,
 doc and segment counts, per-interval latency percentiles, errors and the load average (the machine is shared).
-At the end every soak index is deleted and the breaker is sampled for a minute: it must come back to 0.
+At the end every soak index is deleted and the breaker is sampled 12 times, --after-s apart: it must come back to 0.
 The plugin exposes no segment-cache entry count (no stats endpoint); the breaker's bytes are its only measure.
-Writes docs/bench/soak.json after every sample (a crash keeps what was measured) and docs/soak.png.
+The heap's resident pages (smaps over its address range), RssAnon and RssFile split RSS further: RssAnon - resident
+heap - NMT's non-heap committed is untracked native memory without the effect of heap pages touched for the first time.
+Writes docs/bench/soak.json after every sample (a crash keeps what was measured) and docs/soak.png (--json, --png to
+write elsewhere).
 """
 import argparse
 import base64
@@ -96,9 +99,26 @@ class Jvm:
         self.jcmd_path = os.path.join(os.path.dirname(os.readlink(f"/proc/{self.pid}/exe")), "jcmd")
         self.user = pwd.getpwuid(os.stat(f"/proc/{self.pid}").st_uid).pw_name
 
-    def rss_mb(self):
+    def rss_mb(self, field="VmRSS"):
         with open(f"/proc/{self.pid}/status") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+            return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
+
+    def heap_resident_mb(self):
+        """Resident pages of the Java heap's mappings: NMT counts the whole committed heap, RSS only pages touched,
+        so heap pages touched for the first time raise RSS - NMT without any native allocation."""
+        if not hasattr(self, "heap_range"):
+            found = re.search(r"\[0x([0-9a-f]+), 0x([0-9a-f]+)\)", self.jcmd("GC.heap_info"))
+            self.heap_range = (int(found.group(1), 16), int(found.group(2), 16))
+        total, inside = 0, False
+        with open(f"/proc/{self.pid}/smaps") as f:
+            for line in f:
+                head = re.match(r"([0-9a-f]+)-([0-9a-f]+) ", line)
+                if head:
+                    start, end = int(head.group(1), 16), int(head.group(2), 16)
+                    inside = start >= self.heap_range[0] and end <= self.heap_range[1]
+                elif inside and line.startswith("Rss:"):
+                    total += int(line.split()[1])
+        return total / 1024
 
     def jcmd(self, *command):
         run = subprocess.run(["runuser", "-u", self.user, "--", self.jcmd_path, str(self.pid), *command],
@@ -194,13 +214,18 @@ def sample(client, jvm, t0, interval, phase):
     jvm.jcmd("GC.run")
     gc_s = time.monotonic() - gc_started
     heap_after, breaker = node_stats(client)
-    rss = jvm.rss_mb()
+    rss, rss_anon, rss_file, heap_resident = jvm.rss_mb(), jvm.rss_mb("RssAnon"), jvm.rss_mb("RssFile"), jvm.heap_resident_mb()
     nmt, categories = jvm.nmt_committed_mb()
+    nmt_outside_heap = nmt - categories.get("Java Heap", 0)
     stats = client.get(f"/{PREFIX}*/_stats/docs,segments")["indices"] if live_indices(client) else {}
     with open("/proc/loadavg") as f:
         load = float(f.read().split()[0])
     return {"t_s": round(time.monotonic() - t0, 1), "utc": now_utc(), "phase": phase, "rss_mb": round(rss, 1),
             "nmt_committed_mb": round(nmt, 1), "rss_minus_nmt_mb": round(rss - nmt, 1),
+            # the split of RSS: anonymous memory minus the resident heap minus NMT's non-heap committed is native
+            # memory the JVM does not track (ONNX Runtime's, glibc's arenas), without the heap's first-touch effect
+            "rss_anon_mb": round(rss_anon, 1), "rss_file_mb": round(rss_file, 1), "heap_resident_mb": round(heap_resident, 1),
+            "anon_outside_heap_and_nmt_mb": round(rss_anon - heap_resident - nmt_outside_heap, 1),
             "heap_used_before_gc_mb": round(heap_before, 1), "heap_after_gc_mb": round(heap_after, 1),
             "gc_run_s": round(gc_s, 2), "breaker_hash_code_bytes": breaker["estimated_size_in_bytes"],
             "breaker_hash_code_tripped": breaker["tripped"],
@@ -210,6 +235,7 @@ def sample(client, jvm, t0, interval, phase):
 
 
 def run(args):
+    paths = (args.json, args.png)
     from imagehash_demo.image_source import fashion_mnist
     client = OpenSearch(args.url, timeout=60)
     jvm = Jvm(args.node_dir)
@@ -248,7 +274,7 @@ def run(args):
             if time.monotonic() >= next_sample:
                 result["samples"].append(sample(client, jvm, t0, interval, "load"))
                 print(brief(result["samples"][-1]), flush=True)
-                write(result)
+                write(result, paths[0])
                 next_sample += args.sample_s
     finally:
         state["stop"] = True
@@ -264,8 +290,8 @@ def run(args):
         result["samples"].append(sample(client, jvm, t0, interval, "after_delete"))
         print(brief(result["samples"][-1]), flush=True)
     meta["ended_utc"] = now_utc()
-    write(result)
-    report(result, args.warmup_minutes)
+    write(result, paths[0])
+    report(result, args.warmup_minutes, paths)
 
 
 def rotate(client, state, interval):
@@ -292,11 +318,11 @@ def brief(s):
             f"load={s['load_avg_1m']} " + " ".join(f"{k}:p50={v['p50']},p95={v['p95']}" for k, v in sorted(lat.items())))
 
 
-def write(result):
-    os.makedirs(os.path.dirname(OUT_JSON), exist_ok=True)
-    with open(OUT_JSON + ".tmp", "w") as f:
+def write(result, path):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path + ".tmp", "w") as f:
         json.dump(result, f, indent=1)
-    os.replace(OUT_JSON + ".tmp", OUT_JSON)
+    os.replace(path + ".tmp", path)
 
 
 def slope(ts_s, values_mb, lag):
@@ -323,7 +349,7 @@ def slope(ts_s, values_mb, lag):
             "n": n, "within_noise": bool(abs(beta[1]) <= 1.96 * hac)}
 
 
-def report(result, warmup_minutes):
+def report(result, warmup_minutes, paths):
     samples = result["samples"]
     load = [s for s in samples if s["phase"] == "load" and s["t_s"] >= warmup_minutes * 60]
     after = [s for s in samples if s["phase"] == "after_delete"]
@@ -332,8 +358,16 @@ def report(result, warmup_minutes):
     summary = {"warmup_minutes": warmup_minutes}
     if len(load) >= 3:
         ts = [s["t_s"] for s in load]
-        for key in ("rss_mb", "nmt_committed_mb", "rss_minus_nmt_mb", "heap_after_gc_mb"):
-            summary[f"slope_{key}"] = slope(ts, [s[key] for s in load], min(lag, len(load) - 2))
+        for key in ("rss_mb", "nmt_committed_mb", "rss_minus_nmt_mb", "heap_after_gc_mb", "heap_resident_mb",
+                    "anon_outside_heap_and_nmt_mb"):
+            if key in load[0]:  # the last two were added after the first hour-long run
+                summary[f"slope_{key}"] = slope(ts, [s[key] for s in load], min(lag, len(load) - 2))
+        # warm-up that is still settling shows as a slope that falls from the first half to the second; a leak does not
+        half = len(load) // 2
+        if half >= 3:
+            for name, part in (("first", load[:half]), ("second", load[half:])):
+                summary[f"slope_rss_mb_{name}_half"] = slope([s["t_s"] for s in part], [s["rss_mb"] for s in part],
+                                                              min(lag, len(part) - 2))
     loads = [s for s in samples if s["phase"] in ("start", "load")]
     summary.update({
         "rss_mb_first": loads[0]["rss_mb"], "rss_mb_at_warmup_end": load[0]["rss_mb"] if load else None,
@@ -353,12 +387,12 @@ def report(result, warmup_minutes):
         summary["nmt_category_change_after_warmup_mb"] = {
             k: round(last[k] - first.get(k, 0), 1) for k in last if abs(last[k] - first.get(k, 0)) >= 0.5}
     result["summary"] = summary
-    write(result)
-    plot(result)
+    write(result, paths[0])
+    plot(result, paths[1])
     print(json.dumps(summary, indent=1))
 
 
-def plot(result):
+def plot(result, png):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -367,11 +401,15 @@ def plot(result):
     fig, axes = plt.subplots(4, 1, figsize=(10, 12), sharex=True)
     series = [  # one panel per scale: RSS - NMT is ~100 MB and would be flat next to RSS's ~1.3 GB
         [("rss_mb", "RSS (VmRSS)"), ("nmt_committed_mb", "NMT total committed")],
-        [("rss_minus_nmt_mb", "RSS - NMT committed (native outside the JVM's accounting, e.g. ONNX Runtime)")],
-        [("heap_after_gc_mb", "heap after GC (jcmd GC.run)"), ("heap_used_before_gc_mb", "heap before GC")],
+        [("rss_minus_nmt_mb", "RSS - NMT committed (native outside the JVM's accounting, e.g. ONNX Runtime)"),
+         ("anon_outside_heap_and_nmt_mb", "RssAnon - resident heap pages - NMT non-heap committed")],
+        [("heap_after_gc_mb", "heap after GC (jcmd GC.run)"), ("heap_used_before_gc_mb", "heap before GC"),
+         ("heap_resident_mb", "resident heap pages (of the committed heap)")],
     ]
     for ax, lines in zip(axes, series):
         for key, label in lines:
+            if key not in samples[0]:
+                continue
             ax.plot(t, [s[key] for s in samples], label=label)
             fit = summary.get(f"slope_{key}")
             if fit:  # the least-squares line over the samples it was fitted to
@@ -394,7 +432,7 @@ def plot(result):
             ax.axvline(deleted / 60, color="red", linestyle=":", linewidth=1, label="all indices deleted")
         ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
-    fig.savefig(OUT_PNG, dpi=80)
+    fig.savefig(png, dpi=80)
 
 
 def main():
@@ -415,12 +453,16 @@ def main():
     r.add_argument("--warmup-minutes", type=float, default=10)
     p = sub.add_parser("report")
     p.add_argument("--warmup-minutes", type=float, default=10)
+    for command in (r, p):
+        command.add_argument("--json", default=OUT_JSON)
+        command.add_argument("--png", default=OUT_PNG)
     args = parser.parse_args()
     if args.command == "run":
         run(args)
     else:
-        with open(OUT_JSON) as f:
-            report(json.load(f), args.warmup_minutes)
+        with open(args.json) as f:
+            result = json.load(f)
+        report(result, args.warmup_minutes, (args.json, args.png))
 
 
 if __name__ == "__main__":
