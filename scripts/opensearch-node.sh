@@ -12,7 +12,8 @@
 #
 # Environment: OS_VERSION (default 3.5.0; e.g. 2.19.6, from the same Maven coordinates), OS_PORT (HTTP port, default 9250), OS_NODE_DIR (default /tmp/opensearch-image-hash-node),
 # OS_USER (default opensearch-ih), OS_HEAP (default 1g), OS_SETTINGS (extra node settings, e.g.
-# "-Eimage_hash.inference.device=cpu"), OS_JAVA_OPTS (extra JVM options, appended to OPENSEARCH_JAVA_OPTS). The node's path.repo (for `fs` snapshot repositories) is $OS_NODE_DIR/snapshots.
+# "-Eimage_hash.inference.device=cpu"), OS_JAVA_OPTS (extra JVM options after the heap size, e.g.
+# "-XX:NativeMemoryTracking=summary" for bench/reliability/soak.py). The node's path.repo (for `fs` snapshot repositories) is $OS_NODE_DIR/snapshots.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
