@@ -20,7 +20,7 @@ MODEL=bench/mih/results/model-codes.txt
 for set in "uniform 64" "clustered 64" "model 64" "uniform 128" "clustered 128" "clustered 256"; do
     read -r data bits <<<"$set"
     for jar in "${JARS[@]}"; do
-        "$JAVA_HOME/bin/java" -Xms6g -Xmx6g --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar" bench/mih/PlannerBench.java "$data" "$bits" "$DOCS" 40 "$MODEL" \
-            | sed "s|^{|{\"jar\": \"$(basename "$(dirname "$(dirname "$jar")")")/$(basename "$jar")\", |"
+        "$JAVA_HOME/bin/java" -Xms4g -Xmx4g --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar" bench/mih/PlannerBench.java "$data" "$bits" "$DOCS" 40 "$MODEL" \
+            | sed "s|^{|{\"jar\": \"$(basename "$jar")\", |"
     done
 done
