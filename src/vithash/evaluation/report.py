@@ -14,14 +14,49 @@ DESCRIPTIONS = {
 }
 
 
-def load_results(results_dir):
-    results = {}
+SOURCE_METHODS = ("single_loss", "asymmetric")
+BASELINES = ("greedyhash", "csq", "dpsh", "lsh")
+
+
+def load_runs(results_dir):
+    """{(method, bits): [result, ...]}, one result per training seed, lowest seed first."""
+    runs = {}
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
         with open(path) as f:
             r = json.load(f)
         if "method" in r and "bits" in r and r.get("train_set", "protocol") == "protocol":
-            results[(r["method"], int(r["bits"]))] = r
-    return results
+            runs.setdefault((r["method"], int(r["bits"])), []).append(r)
+    return {k: sorted(v, key=lambda r: r.get("train", {}).get("seed", 0)) for k, v in runs.items()}
+
+
+def load_results(results_dir):
+    """{(method, bits): the run of the lowest seed}."""
+    return {k: v[0] for k, v in load_runs(results_dir).items()}
+
+
+def mean_std(values):
+    """Mean and sample standard deviation (0 for one value)."""
+    n = len(values)
+    mean = sum(values) / n
+    return mean, (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5 if n > 1 else 0.0
+
+
+def format_cell(values):
+    """'0.812' for one run; '0.812 ± 0.004 (3)' for the mean ± sample std of several seeds."""
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    mean, std = mean_std(values)
+    return f"{mean:.3f} ± {std:.3f} ({len(values)})"
+
+
+def compare(a, b):
+    """'a - b' of two lists of per-seed values, and whether it is within noise: |difference| < 2 standard errors
+    of the difference (with one seed on either side there is no noise estimate, so it is never called real)."""
+    (ma, sa), (mb, sb) = mean_std(a), mean_std(b)
+    if min(len(a), len(b)) < 2:
+        return ma - mb, "one seed: noise unknown"
+    se = (sa ** 2 / len(a) + sb ** 2 / len(b)) ** 0.5
+    return ma - mb, "within noise" if abs(ma - mb) < 2 * se else "beyond 2 standard errors"
 
 
 def _plot(results, methods, bits_list, path):
@@ -50,7 +85,8 @@ def _plot(results, methods, bits_list, path):
 
 
 def write_report(results_dir, output="docs/RESULTS.md"):
-    results = load_results(results_dir)
+    runs = load_runs(results_dir)
+    results = {k: v[0] for k, v in runs.items()}
     if not results:
         return
     methods = [m for m in METHOD_ORDER if any(k[0] == m for k in results)]
@@ -61,8 +97,7 @@ def write_report(results_dir, output="docs/RESULTS.md"):
     _plot(results, methods, bits_list, os.path.join(results_dir, plot_name))
 
     def cell(m, b, key):
-        r = results.get((m, b))
-        return f"{r[key]:.3f}" if r else "not run"
+        return format_cell([r[key] for r in runs[(m, b)]]) if (m, b) in runs else "not run"
 
     lines = [
         "# Results",
@@ -76,6 +111,9 @@ def write_report(results_dir, output="docs/RESULTS.md"):
         "the tie-aware column is the expected AP over all orders of tied items.",
         "",
     ]
+    if any(len(v) > 1 for v in runs.values()):
+        lines += ["A cell with several training seeds shows mean ± sample standard deviation (number of seeds); "
+                  "the plot and the cost table use the lowest seed.", ""]
     for title, key in [("mAP@all", "map_all"), ("mAP@1000", "map_1000"), ("mAP@all, tie-aware", "map_all_tie_aware")]:
         lines += [f"## {title}", "", "| method | " + " | ".join(f"{b} bits" for b in bits_list) + " |",
                   "|---|" + "---:|" * len(bits_list)]
@@ -90,6 +128,19 @@ def write_report(results_dir, output="docs/RESULTS.md"):
             r = results.get((m, b))
             row.append(f"{r['train_seconds']:.0f} s / {r['epochs']} ep" if r else "not run")
         lines.append(f"| {m} | " + " | ".join(row) + " |")
+    pairs = []
+    for b in bits_list:
+        src = [m for m in SOURCE_METHODS if (m, b) in runs]
+        base = [m for m in BASELINES if (m, b) in runs]
+        if src and base:
+            best = lambda ms: max(ms, key=lambda m: mean_std([r["map_all"] for r in runs[(m, b)]])[0])
+            s_m, b_m = best(src), best(base)
+            diff, verdict = compare([r["map_all"] for r in runs[(s_m, b)]], [r["map_all"] for r in runs[(b_m, b)]])
+            pairs.append(f"| {b} | {s_m} | {b_m} | {diff:+.3f} | {verdict} |")
+    if pairs:
+        lines += ["", "## Best source method vs best baseline (mAP@all)", "",
+                  "Within noise: the difference of the means is under 2 standard errors of the difference.", "",
+                  "| bits | best source method | best baseline | difference | |", "|---|---|---|---:|---|"] + pairs
     asym = [(b, results[("asymmetric", b)]) for b in bits_list if ("asymmetric", b) in results]
     asym = [(b, r) for b, r in asym if "learned_codes_train_only" in r]
     if asym:

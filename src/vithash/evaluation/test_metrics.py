@@ -109,3 +109,13 @@ def test_multi_hot_one_label_per_row_gives_the_single_label_numbers():
     q2, ql2 = rng.random((600, 8)) < 0.5, rng.integers(0, 4, 600)
     assert mean_average_precision(q2, ql2, db, dl) == pytest.approx(
         np.mean([mean_average_precision(q2[i:i + 1], ql2[i:i + 1], db, dl) for i in range(600)]))
+
+
+def test_report_cells_show_mean_and_sample_std_over_seeds_and_say_when_a_difference_is_noise():
+    from vithash.evaluation.report import compare, format_cell
+
+    assert format_cell([0.5]) == "0.500"
+    assert format_cell([0.80, 0.82, 0.84]) == "0.820 ± 0.020 (3)"
+    assert compare([0.80, 0.82, 0.84], [0.81, 0.83, 0.82])[1] == "within noise"
+    assert compare([0.90, 0.91, 0.90], [0.80, 0.81, 0.80])[1] == "beyond 2 standard errors"
+    assert compare([0.9], [0.8])[1].startswith("one seed")
