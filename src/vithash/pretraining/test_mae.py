@@ -132,3 +132,21 @@ def test_the_holdout_learning_curve_is_recorded_per_epoch_and_held_out_images_ar
                        **QUIET)
     assert r["train_size"] == 100 - 20 and r["holdout"]["size"] == 20
     assert len(r["learning_curve"]) == 3 and all(0 <= p["holdout_map_all"] <= 1 for p in r["learning_curve"])
+
+
+def test_an_export_of_a_pretrained_start_says_how_its_backbone_was_pretrained(tmp_path):
+    from vithash.evaluation.encode import encode_outputs
+    from vithash.export.package import export_model, load_run
+
+    pool, split, _ = _pretrained(tmp_path, epochs=1)
+    run_experiment(pool, split, "single_loss", 16, TINY, TrainConfig(epochs=1, batch_size=16),
+                   work_dir=str(tmp_path / "run"), init_from=str(tmp_path / "pre" / "backbone.pt"), **QUIET)
+    model, config, result = load_run(str(tmp_path / "run" / "model.pt"))
+    idx = split.query[:4]
+    outputs = encode_outputs(model, torch.from_numpy(pool.images[idx]), pool.mean, pool.std)
+    manifest = export_model(model, config, result, str(tmp_path / "out"), "toy", pool.images[idx], outputs,
+                            pool.labels[idx], idx, pool.class_names, pool.preprocessing)
+    training = manifest["training"]
+    assert training["warm_start"]["pretraining"] == {"objective": "mae", "train_set": "database",
+                                                     "train_size": len(split.database)}
+    assert "backbone pretrained first (mae, 1 epochs" in training["description"]
