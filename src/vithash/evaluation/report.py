@@ -164,9 +164,60 @@ def write_report(results_dir, output="docs/RESULTS.md"):
                   f"queries against the {ev.get('database', '?')}-image database: mAP@all {ev.get('map_all', float('nan')):.3f}, "
                   f"mAP@1000 {ev.get('map_1000', float('nan')):.3f}, tie-aware mAP@all "
                   f"{ev.get('map_all_tie_aware', float('nan')):.3f}.", ""]
+    lines += _variant_sections(results_dir)
     notes = os.path.join(results_dir, "notes.md")  # hand-written discussion, appended verbatim
     if os.path.exists(notes):
         with open(notes) as f:
             lines += ["", f.read().strip(), ""]
     with open(output, "w") as f:
         f.write("\n".join(lines))
+
+
+def _start_of(r):
+    start = r.get("init_from")
+    return f"from `{os.path.basename(os.path.dirname(start['path']))}`" if start else "from random init"
+
+
+def _variant_sections(results_dir):
+    """Tables of the runs kept in sub-folders of results_dir: pretraining runs (pretrain/), hold-out learning
+    curves (curves/), and whole tables under other recipes (e.g. pretrained-30ep/, scratch-30ep/), each cell the
+    mean ± std over the seeds that have finished (the number of seeds in brackets)."""
+    lines = []
+    pre = sorted(glob.glob(os.path.join(results_dir, "pretrain", "*.json")))
+    if pre:
+        lines += ["", "## Pretraining runs (`vithash pretrain`)", "",
+                  "| run | images | epochs | train seconds | images/s | final loss | k-NN before | k-NN after |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|"]
+        for path in pre:
+            with open(path) as f:
+                r = json.load(f)
+            lines.append(f"| {os.path.basename(path)[:-5]} | {r['train_size']:,} ({r['train_set']}) | {r['epochs']} | "
+                         f"{r['train_seconds']:.0f} | {r['images_per_second']:.0f} | {r['final_loss']:.4f} | "
+                         f"{r['knn']['accuracy_before']:.4f} | {r['knn']['accuracy_after']:.4f} |")
+    curves = sorted(glob.glob(os.path.join(results_dir, "curves", "*.json")))
+    if curves:
+        lines += ["", "## Hold-out learning curves", "",
+                  "mAP@all of the held-out training images against the rest of the training set after each epoch "
+                  "(the run trains without them); the protocol's mAP@all of the same run's final model.", "",
+                  "| run | start | epochs | held-out mAP@all by epoch | protocol mAP@all |", "|---|---|---:|---|---:|"]
+        for path in curves:
+            with open(path) as f:
+                r = json.load(f)
+            curve = " ".join(f"{p['holdout_map_all']:.3f}" for p in r["learning_curve"])
+            lines.append(f"| {os.path.basename(path)[:-5]} | {_start_of(r)} | {r['epochs']} | {curve} | "
+                         f"{r['map_all']:.3f} |")
+    for sub in sorted(glob.glob(os.path.join(results_dir, "*", ""))):
+        name = os.path.basename(os.path.dirname(sub))
+        runs = load_runs(sub)
+        if name in ("pretrain", "curves", "ablations") or not runs:
+            continue
+        any_r = next(iter(runs.values()))[0]
+        methods = [m for m in METHOD_ORDER if any(k[0] == m for k in runs)]
+        bits_list = sorted({k[1] for k in runs})
+        lines += ["", f"## mAP@all: `{name}/` ({any_r['epochs']} epochs, {_start_of(any_r)})", "",
+                  "Partial until every cell has 3 seeds: a cell shows mean ± sample std (seeds), "
+                  "`not run` where nothing has finished.", "",
+                  "| method | " + " | ".join(f"{b} bits" for b in bits_list) + " |", "|---|" + "---:|" * len(bits_list)]
+        lines += [f"| {m} | " + " | ".join(format_cell([r["map_all"] for r in runs[(m, b)]]) if (m, b) in runs
+                                           else "not run" for b in bits_list) + " |" for m in methods]
+    return lines
