@@ -21,12 +21,26 @@ commit() {  # commit the given result files (retry while another git command hol
   say "could not commit $*"
 }
 
-say "pretraining (resumes from its last epoch if interrupted)"
-$PY -m vithash pretrain --train-set database --epochs 20 --seed 0 || exit 1
+while [ ! -f "$PRE/backbone.pt" ] && pgrep -f "vithash pretrain --train-set database --epochs 20" >/dev/null; do
+  sleep 30  # an earlier pretraining process of the same run is still going: let it finish
+done
+if [ ! -f "$PRE/backbone.pt" ]; then
+  say "pretraining (resumes from its last epoch if interrupted)"
+  $PY -m vithash pretrain --train-set database --epochs 20 --seed 0 || exit 1
+fi
 mkdir -p docs/results/pretrain
 cp "$PRE/pretrain.json" docs/results/pretrain/mae-database-20ep-seed0.json
 COMMIT_MSG="results: MAE pretraining of the default backbone on the database images (cost, k-NN before/after)" \
   commit docs/results/pretrain/mae-database-20ep-seed0.json
+
+# First the probe setting in project code: single_loss, 64 bits, 15 epochs from the pretrained start.
+if [ ! -f docs/results/pretrained-15ep/single_loss-64.json ]; then
+  say "single_loss 64 bits, 15 epochs from the pretrained start (the issue's probe setting)"
+  $PY -m vithash evaluate-all --methods single_loss --bits 64 --seeds 0 --epochs 15 --init-from "$PRE/backbone.pt" \
+      --results docs/results/pretrained-15ep --report docs/results/pretrained-15ep/REPORT.md || exit 1
+  COMMIT_MSG="results: single_loss 64 bits, 15 epochs from the MAE start (the issue's probe setting)" \
+    commit docs/results/pretrained-15ep
+fi
 
 # Epoch grid for the pretrained start: single_loss, 64 bits, 500 training images held out (learning curve).
 mkdir -p docs/results/curves
