@@ -7,9 +7,12 @@ loop (resumable per epoch), with a k-NN probe of the features before and after. 
 import json
 import os
 
+import numpy as np
 import torch
 
 from vithash.config import build_backbone
+from vithash.data.images import in_order, loader
+from vithash.data.normalise import normalise
 from vithash.data.protocol import training_indices
 from vithash.evaluation.knn import backbone_knn, probe_sets
 from vithash.pretraining.mae import MaskedAutoencoder, ReconstructionObjective
@@ -21,6 +24,27 @@ IMAGE_SETS = {
                 "index will hold, never the queries",
     "train-split": "the dataset's training split only (60,000 for Fashion-MNIST), no test-split image",
 }
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(backbone, images, mean, std, batch_size=500, workers=0, device="cpu"):
+    """Re-estimates the BatchNorm running statistics on unmasked images. Pretraining computed them on masked
+    inputs (75% of the pixels set to 0), which are not what the backbone sees afterwards; the k-NN probe and an
+    export use running statistics, fine-tuning replaces them within its first few hundred steps anyway."""
+    norms = [m for m in backbone.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return 0
+    saved = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # a cumulative average over every batch below
+    backbone.train()
+    for batch in loader(images, in_order(len(images), batch_size), workers):
+        backbone(normalise(batch, mean, std).to(device))
+    for m, momentum in zip(norms, saved):
+        m.momentum = momentum
+    backbone.eval()
+    return len(images)
 
 
 def run_pretraining(pool, split, model_cfg, train_cfg, train_set="database", mae=None, work_dir=None, log=print,
@@ -47,6 +71,9 @@ def run_pretraining(pool, split, model_cfg, train_cfg, train_set="database", mae
     history = train(model, ReconstructionObjective(len(idx)), pool.image_set(idx), torch.zeros(len(idx)),
                     train_cfg, os.path.join(work_dir, "checkpoint.pt"), key, log, pool.mean, pool.std, workers,
                     device)
+    calibration = np.sort(np.random.default_rng(train_cfg.seed).choice(idx, min(len(idx), 10000), replace=False))
+    recalibrated = recalibrate_batchnorm(backbone, pool.image_set(calibration), pool.mean, pool.std,
+                                         workers=workers, device=device)
     knn_after = knn()
     log(f"k-NN accuracy after {history['epochs']} epochs: {knn_after:.4f}")
     seen = history["epochs"] * (len(idx) // train_cfg.batch_size) * train_cfg.batch_size
@@ -57,9 +84,13 @@ def run_pretraining(pool, split, model_cfg, train_cfg, train_set="database", mae
               "knn": {"k": knn_k, "reference": "the protocol training images (labels read by the probe only)",
                       "reference_size": int(len(ref_idx)), "test_size": int(len(test_idx)),
                       "test": "other database images, a seeded draw", "accuracy_before": knn_before,
-                      "accuracy_after": knn_after}}
+                      "accuracy_after": knn_after},
+              "batchnorm_recalibrated_on": recalibrated}
     state = {k: v.cpu() for k, v in backbone.state_dict().items()}
-    torch.save({"config": config, "backbone": state, "result": result}, os.path.join(work_dir, "backbone.pt"))
-    with open(os.path.join(work_dir, "pretrain.json"), "w") as f:
+    # Written atomically, the result first: a process waiting for backbone.pt then finds both.
+    with open(os.path.join(work_dir, "pretrain.json.tmp"), "w") as f:
         json.dump(result, f, indent=1)
+    os.replace(os.path.join(work_dir, "pretrain.json.tmp"), os.path.join(work_dir, "pretrain.json"))
+    torch.save({"config": config, "backbone": state, "result": result}, os.path.join(work_dir, "backbone.pt.tmp"))
+    os.replace(os.path.join(work_dir, "backbone.pt.tmp"), os.path.join(work_dir, "backbone.pt"))
     return result

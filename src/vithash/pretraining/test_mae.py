@@ -150,3 +150,18 @@ def test_an_export_of_a_pretrained_start_says_how_its_backbone_was_pretrained(tm
     assert training["warm_start"]["pretraining"] == {"objective": "mae", "train_set": "database",
                                                      "train_size": len(split.database)}
     assert "backbone pretrained first (mae, 1 epochs" in training["description"]
+
+
+def test_batchnorm_statistics_are_re_estimated_on_unmasked_images():
+    from vithash.data.images import ArrayImages
+    from vithash.pretraining.run import recalibrate_batchnorm
+
+    backbone = ViT(TINY.vit)
+    images = ArrayImages(torch.full((40, 1, 28, 28), 200, dtype=torch.uint8))
+    assert recalibrate_batchnorm(backbone, images, (0.2,), (0.3,), batch_size=16) == 40
+    first_bn = next(m for m in backbone.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    conv = backbone.stem[0]
+    x = (torch.full((1, 1, 28, 28), 200 / 255) - 0.2) / 0.3
+    expected = conv(x).mean((0, 2, 3))  # constant images: the mean of the conv output over all positions
+    assert torch.allclose(first_bn.running_mean, expected.detach(), atol=1e-4)
+    assert not backbone.training and first_bn.momentum == 0.1
