@@ -144,4 +144,4 @@ def test_report_adds_a_table_per_results_subfolder_and_the_pretraining_runs(tmp_
     text = (tmp_path / "R.md").read_text()
     assert "## mAP@all: `pretrained-30ep/` (30 epochs, from `pre`)" in text
     assert "| csq | 0.810 ± 0.014 (2) |" in text
-    assert "| mae | 69,000 (database) | 20 | 1500 | 920 | 0.5000 | 0.6800 | 0.8000 |" in text
+    assert "| mae | 69,000 (database) | 20 | 1500 | 920 | 0.5000 | 0.6800 | 0.8000 | as pretraining left" in text
