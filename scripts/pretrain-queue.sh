@@ -13,9 +13,10 @@ PY=/usr/bin/python3
 METHODS="${METHODS:-single_loss asymmetric greedyhash csq dpsh}"
 PRE=work-tmp/pretrain-mae-database-20ep-seed0
 say() { echo "[queue $(date -u +%H:%M:%S)] $*"; }
-commit() {  # commit the given result files (retry while another git command holds the index)
+commit() {  # commit the given result files and the regenerated docs/RESULTS.md (retry while git is busy)
+  $PY -m vithash report >/dev/null 2>&1 || say "report failed"
   for _ in 1 2 3 4 5; do
-    git add -- "$@" && git commit -q -m "$COMMIT_MSG" -- "$@" && return 0
+    git add -- "$@" docs/RESULTS.md && git commit -q -m "$COMMIT_MSG" -- "$@" docs/RESULTS.md && return 0
     sleep 5
   done
   say "could not commit $*"
