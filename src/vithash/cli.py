@@ -1,4 +1,4 @@
-"""Command line: python3 -m vithash {train,evaluate-all,report,export} ..."""
+"""Command line: python3 -m vithash {pretrain,train,evaluate-all,report,export,push} ..."""
 import argparse
 import json
 import os
@@ -51,6 +51,8 @@ def _add_common(p):
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     p.add_argument("--lr", type=float, default=TrainConfig.lr)
     p.add_argument("--threads", type=int, default=TrainConfig.threads)
+    p.add_argument("--seed", type=int, default=TrainConfig.seed,
+                   help="training seed: initial weights, batch order, augmentation (not the protocol split)")
     p.add_argument("--model", action="extend", nargs="+", metavar="KEY=VALUE",
                    help="backbone setting, e.g. width=128 depth=6 patch=4 stem_convs=0, or arch=vit_b16 "
                         "weights=FILE (vit_s16, vit_b16, vit_b32, vit_l16; torchvision or timm state dict)")
@@ -81,7 +83,8 @@ def _configs(args, pool):
         build_backbone(model_cfg)
     except ValueError as e:
         raise SystemExit(f"model: {e}") from None
-    train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, threads=args.threads)
+    train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, threads=args.threads,
+                            seed=args.seed)
     return model_cfg, train_cfg
 
 
@@ -177,8 +180,24 @@ def cmd_train(args):
         f"{args.method}-{args.bits}-{args.train_set}"
     result = run_experiment(pool, split, args.method, args.bits, model_cfg, train_cfg, args.train_set,
                             _key_values(args.set), os.path.join(args.work_dir, name), init_from=args.init_from,
-                            **_runtime(args, pool))
+                            holdout=args.holdout, **_runtime(args, pool))
     print(json.dumps({k: result[k] for k in ("map_all", "map_1000", "map_all_tie_aware", "train_seconds")}))
+
+
+def cmd_pretrain(args):
+    from vithash.pretraining.run import run_pretraining
+
+    pool, split = _load(args)
+    model_cfg, train_cfg = _configs(args, pool)
+    name = args.name or f"pretrain-mae-{args.train_set}-{args.epochs}ep-seed{args.seed}"
+    try:
+        result = run_pretraining(pool, split, model_cfg, train_cfg, args.train_set, _key_values(args.mae),
+                                 os.path.join(args.work_dir, name), **_runtime(args, pool))
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
+    print(json.dumps({k: result[k] for k in ("train_seconds", "images_per_second", "final_loss")} |
+                     {"knn_before": result["knn"]["accuracy_before"], "knn_after": result["knn"]["accuracy_after"],
+                      "backbone": os.path.join(args.work_dir, name, "backbone.pt")}))
 
 
 def cmd_evaluate_all(args):
@@ -187,7 +206,8 @@ def cmd_evaluate_all(args):
     pool, split = _load(args)
     model_cfg, train_cfg = _configs(args, pool)
     evaluate_all(pool, split, args.methods, args.bits, model_cfg, train_cfg, args.results, args.work_dir,
-                 fresh=args.fresh, hyper_by_method=_key_values(args.set), **_runtime(args, pool))
+                 fresh=args.fresh, hyper_by_method=_key_values(args.set), seeds=args.seeds,
+                 init_from=args.init_from, report_path=args.report, **_runtime(args, pool))
 
 
 def cmd_report(args):
@@ -215,8 +235,23 @@ def build_parser():
                    help="protocol: 500/class sampled from the database; train-split: all 60,000 training-split "
                         "images; database: all 69,000 database images (queries are never trained on)")
     p.add_argument("--name", help="run folder name under --work-dir")
-    p.add_argument("--init-from", help="model.pt of an earlier run to start from (fine-tuning)")
+    p.add_argument("--init-from", help="backbone.pt of `pretrain`, or model.pt of an earlier run: its backbone "
+                                       "(strictly); its head only from the same method and bits")
+    p.add_argument("--holdout", type=int, default=0,
+                   help="keep N training images out and log their mAP@all against the rest after every epoch "
+                        "(a learning curve, in result.json as learning_curve)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("pretrain", help="MAE-style masked image modelling of the backbone on unlabelled images")
+    _add_common(p)
+    p.set_defaults(epochs=20, batch_size=256, lr=1.5e-3)
+    p.add_argument("--train-set", default="database", choices=["database", "train-split"],
+                   help="database: the 69,000 database images (transductive: the images to be indexed, never "
+                        "the queries; labels are not read); train-split: the 60,000 training-split images only")
+    p.add_argument("--mae", action="extend", nargs="+", metavar="KEY=VALUE",
+                   help="mask_ratio=0.75 decoder_width=64 decoder_depth=1 decoder_heads=4 norm_pix=true")
+    p.add_argument("--name", help="run folder name under --work-dir")
+    p.set_defaults(func=cmd_pretrain)
 
     p = sub.add_parser("evaluate-all", help="every method x code length; resumable; writes docs/RESULTS.md")
     _add_common(p)
@@ -224,6 +259,11 @@ def build_parser():
     p.add_argument("--bits", nargs="+", type=int, default=[16, 32, 64])
     p.add_argument("--results", default="docs/results")
     p.add_argument("--fresh", action="store_true", help="rerun even when a cached result exists")
+    p.add_argument("--seeds", nargs="+", type=int, default=None,
+                   help="training seeds, each a run of its own (default: --seed); seed s > 0 is cached as "
+                        "<method>-<bits>-seed<s>.json")
+    p.add_argument("--init-from", help="backbone.pt of `pretrain`: the start of every trained method")
+    p.add_argument("--report", default="docs/RESULTS.md", help="the report rewritten after every run")
     p.set_defaults(func=cmd_evaluate_all)
 
     p = sub.add_parser("report", help="rewrite docs/RESULTS.md and the plot from the cached results")

@@ -100,3 +100,15 @@ def test_fine_tuning_starts_from_the_earlier_weights(tmp_path):
                        work_dir=str(tmp_path / "b"), log=lambda *a: None, init_from=base)
     assert r["init_from"]["key"] == torch.load(base)["result"]["key"]
     assert r["map_all"] == torch.load(base)["result"]["map_all"]
+
+
+def test_evaluate_all_runs_every_seed_and_reports_mean_and_std(tmp_path):
+    pool = toy_pool(20)
+    split = make_split(pool.labels, pool.is_test_split, queries_per_class=5, train_per_class=10, seed=0)
+    evaluate_all(pool, split, ["greedyhash"], [8], TINY, TrainConfig(epochs=1, batch_size=16),
+                 str(tmp_path / "results"), str(tmp_path / "work"), report_path=str(tmp_path / "RESULTS.md"),
+                 seeds=[0, 1], log=lambda *a: None)
+    seeds = [json.load(open(tmp_path / "results" / name))["train"]["seed"]
+             for name in ("greedyhash-8.json", "greedyhash-8-seed1.json")]
+    assert seeds == [0, 1]
+    assert "± " in (tmp_path / "RESULTS.md").read_text()

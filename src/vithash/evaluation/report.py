@@ -14,14 +14,49 @@ DESCRIPTIONS = {
 }
 
 
-def load_results(results_dir):
-    results = {}
+SOURCE_METHODS = ("single_loss", "asymmetric")
+BASELINES = ("greedyhash", "csq", "dpsh", "lsh")
+
+
+def load_runs(results_dir):
+    """{(method, bits): [result, ...]}, one result per training seed, lowest seed first."""
+    runs = {}
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
         with open(path) as f:
             r = json.load(f)
         if "method" in r and "bits" in r and r.get("train_set", "protocol") == "protocol":
-            results[(r["method"], int(r["bits"]))] = r
-    return results
+            runs.setdefault((r["method"], int(r["bits"])), []).append(r)
+    return {k: sorted(v, key=lambda r: r.get("train", {}).get("seed", 0)) for k, v in runs.items()}
+
+
+def load_results(results_dir):
+    """{(method, bits): the run of the lowest seed}."""
+    return {k: v[0] for k, v in load_runs(results_dir).items()}
+
+
+def mean_std(values):
+    """Mean and sample standard deviation (0 for one value)."""
+    n = len(values)
+    mean = sum(values) / n
+    return mean, (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5 if n > 1 else 0.0
+
+
+def format_cell(values):
+    """'0.812' for one run; '0.812 ± 0.004 (3)' for the mean ± sample std of several seeds."""
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    mean, std = mean_std(values)
+    return f"{mean:.3f} ± {std:.3f} ({len(values)})"
+
+
+def compare(a, b):
+    """'a - b' of two lists of per-seed values, and whether it is within noise: |difference| < 2 standard errors
+    of the difference (with one seed on either side there is no noise estimate, so it is never called real)."""
+    (ma, sa), (mb, sb) = mean_std(a), mean_std(b)
+    if min(len(a), len(b)) < 2:
+        return ma - mb, "one seed: noise unknown"
+    se = (sa ** 2 / len(a) + sb ** 2 / len(b)) ** 0.5
+    return ma - mb, "within noise" if abs(ma - mb) < 2 * se else "beyond 2 standard errors"
 
 
 def _plot(results, methods, bits_list, path):
@@ -50,7 +85,8 @@ def _plot(results, methods, bits_list, path):
 
 
 def write_report(results_dir, output="docs/RESULTS.md"):
-    results = load_results(results_dir)
+    runs = load_runs(results_dir)
+    results = {k: v[0] for k, v in runs.items()}
     if not results:
         return
     methods = [m for m in METHOD_ORDER if any(k[0] == m for k in results)]
@@ -61,8 +97,7 @@ def write_report(results_dir, output="docs/RESULTS.md"):
     _plot(results, methods, bits_list, os.path.join(results_dir, plot_name))
 
     def cell(m, b, key):
-        r = results.get((m, b))
-        return f"{r[key]:.3f}" if r else "not run"
+        return format_cell([r[key] for r in runs[(m, b)]]) if (m, b) in runs else "not run"
 
     lines = [
         "# Results",
@@ -76,6 +111,9 @@ def write_report(results_dir, output="docs/RESULTS.md"):
         "the tie-aware column is the expected AP over all orders of tied items.",
         "",
     ]
+    if any(len(v) > 1 for v in runs.values()):
+        lines += ["A cell with several training seeds shows mean ± sample standard deviation (number of seeds); "
+                  "the plot and the cost table use the lowest seed.", ""]
     for title, key in [("mAP@all", "map_all"), ("mAP@1000", "map_1000"), ("mAP@all, tie-aware", "map_all_tie_aware")]:
         lines += [f"## {title}", "", "| method | " + " | ".join(f"{b} bits" for b in bits_list) + " |",
                   "|---|" + "---:|" * len(bits_list)]
@@ -90,6 +128,19 @@ def write_report(results_dir, output="docs/RESULTS.md"):
             r = results.get((m, b))
             row.append(f"{r['train_seconds']:.0f} s / {r['epochs']} ep" if r else "not run")
         lines.append(f"| {m} | " + " | ".join(row) + " |")
+    pairs = []
+    for b in bits_list:
+        src = [m for m in SOURCE_METHODS if (m, b) in runs]
+        base = [m for m in BASELINES if (m, b) in runs]
+        if src and base:
+            best = lambda ms: max(ms, key=lambda m: mean_std([r["map_all"] for r in runs[(m, b)]])[0])
+            s_m, b_m = best(src), best(base)
+            diff, verdict = compare([r["map_all"] for r in runs[(s_m, b)]], [r["map_all"] for r in runs[(b_m, b)]])
+            pairs.append(f"| {b} | {s_m} | {b_m} | {diff:+.3f} | {verdict} |")
+    if pairs:
+        lines += ["", "## Best source method vs best baseline (mAP@all)", "",
+                  "Within noise: the difference of the means is under 2 standard errors of the difference.", "",
+                  "| bits | best source method | best baseline | difference | |", "|---|---|---|---:|---|"] + pairs
     asym = [(b, results[("asymmetric", b)]) for b in bits_list if ("asymmetric", b) in results]
     asym = [(b, r) for b, r in asym if "learned_codes_train_only" in r]
     if asym:
@@ -113,9 +164,64 @@ def write_report(results_dir, output="docs/RESULTS.md"):
                   f"queries against the {ev.get('database', '?')}-image database: mAP@all {ev.get('map_all', float('nan')):.3f}, "
                   f"mAP@1000 {ev.get('map_1000', float('nan')):.3f}, tie-aware mAP@all "
                   f"{ev.get('map_all_tie_aware', float('nan')):.3f}.", ""]
+    lines += _variant_sections(results_dir)
     notes = os.path.join(results_dir, "notes.md")  # hand-written discussion, appended verbatim
     if os.path.exists(notes):
         with open(notes) as f:
             lines += ["", f.read().strip(), ""]
     with open(output, "w") as f:
         f.write("\n".join(lines))
+
+
+def _start_of(r):
+    start = r.get("init_from")
+    return f"from `{os.path.basename(os.path.dirname(start['path']))}`" if start else "from random init"
+
+
+def _variant_sections(results_dir):
+    """Tables of the runs kept in sub-folders of results_dir: pretraining runs (pretrain/), hold-out learning
+    curves (curves/), and whole tables under other recipes (e.g. pretrained-30ep/, scratch-30ep/), each cell the
+    mean ± std over the seeds that have finished (the number of seeds in brackets)."""
+    lines = []
+    pre = sorted(glob.glob(os.path.join(results_dir, "pretrain", "*.json")))
+    if pre:
+        lines += ["", "## Pretraining runs (`vithash pretrain`)", "",
+                  "k-NN: cosine 20-NN accuracy of the CLS features (the protocol training images vote for 5,000 other "
+                  "database images). BN statistics: the stem's BatchNorm running statistics the k-NN probe used.", "",
+                  "| run | images | epochs | train seconds | images/s | final loss | k-NN before | k-NN after | "
+                  "BN statistics |", "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+        for path in pre:
+            with open(path) as f:
+                r = json.load(f)
+            lines.append(f"| {os.path.basename(path)[:-5]} | {r['train_size']:,} ({r['train_set']}) | {r['epochs']} | "
+                         f"{r['train_seconds']:.0f} | {r['images_per_second']:.0f} | {r['final_loss']:.4f} | "
+                         f"{r['knn']['accuracy_before']:.4f} | {r['knn']['accuracy_after']:.4f} | " +
+                         (f"re-estimated on {r['batchnorm_recalibrated_on']:,} unmasked images |"
+                          if r.get("batchnorm_recalibrated_on") else "as pretraining left them (masked inputs) |"))
+    curves = sorted(glob.glob(os.path.join(results_dir, "curves", "*.json")))
+    if curves:
+        lines += ["", "## Hold-out learning curves", "",
+                  "mAP@all of the held-out training images against the rest of the training set after each epoch "
+                  "(the run trains without them); the protocol's mAP@all of the same run's final model.", "",
+                  "| run | start | epochs | held-out mAP@all by epoch | protocol mAP@all |", "|---|---|---:|---|---:|"]
+        for path in curves:
+            with open(path) as f:
+                r = json.load(f)
+            curve = " ".join(f"{p['holdout_map_all']:.3f}" for p in r["learning_curve"])
+            lines.append(f"| {os.path.basename(path)[:-5]} | {_start_of(r)} | {r['epochs']} | {curve} | "
+                         f"{r['map_all']:.3f} |")
+    for sub in sorted(glob.glob(os.path.join(results_dir, "*", ""))):
+        name = os.path.basename(os.path.dirname(sub))
+        runs = load_runs(sub)
+        if name in ("pretrain", "curves", "ablations") or not runs:
+            continue
+        any_r = next(iter(runs.values()))[0]
+        methods = [m for m in METHOD_ORDER if any(k[0] == m for k in runs)]
+        bits_list = sorted({k[1] for k in runs})
+        lines += ["", f"## mAP@all: `{name}/` ({any_r['epochs']} epochs, {_start_of(any_r)})", "",
+                  "Partial until every cell has 3 seeds: a cell shows mean ± sample std (seeds), "
+                  "`not run` where nothing has finished.", "",
+                  "| method | " + " | ".join(f"{b} bits" for b in bits_list) + " |", "|---|" + "---:|" * len(bits_list)]
+        lines += [f"| {m} | " + " | ".join(format_cell([r["map_all"] for r in runs[(m, b)]]) if (m, b) in runs
+                                           else "not run" for b in bits_list) + " |" for m in methods]
+    return lines

@@ -109,3 +109,39 @@ def test_multi_hot_one_label_per_row_gives_the_single_label_numbers():
     q2, ql2 = rng.random((600, 8)) < 0.5, rng.integers(0, 4, 600)
     assert mean_average_precision(q2, ql2, db, dl) == pytest.approx(
         np.mean([mean_average_precision(q2[i:i + 1], ql2[i:i + 1], db, dl) for i in range(600)]))
+
+
+def test_report_cells_show_mean_and_sample_std_over_seeds_and_say_when_a_difference_is_noise():
+    from vithash.evaluation.report import compare, format_cell
+
+    assert format_cell([0.5]) == "0.500"
+    assert format_cell([0.80, 0.82, 0.84]) == "0.820 ± 0.020 (3)"
+    assert compare([0.80, 0.82, 0.84], [0.81, 0.83, 0.82])[1] == "within noise"
+    assert compare([0.90, 0.91, 0.90], [0.80, 0.81, 0.80])[1] == "beyond 2 standard errors"
+    assert compare([0.9], [0.8])[1].startswith("one seed")
+
+
+def test_report_adds_a_table_per_results_subfolder_and_the_pretraining_runs(tmp_path):
+    import json
+
+    from vithash.evaluation.report import write_report
+
+    def run(method, bits, seed, value, **extra):
+        return {"method": method, "bits": bits, "map_all": value, "map_1000": value, "map_all_tie_aware": value,
+                "train": {"seed": seed}, "epochs": 30, "train_seconds": 1.0, "dataset": "toy", "queries": 10,
+                "database": 90, "train_size": 50, "precision_at": {"1": value}, **extra}
+
+    (tmp_path / "pretrained-30ep").mkdir()
+    (tmp_path / "pretrain").mkdir()
+    json.dump(run("lsh", 16, 0, 0.3), open(tmp_path / "lsh-16.json", "w"))
+    start = {"init_from": {"path": "work-tmp/pre/backbone.pt", "key": "k", "kind": "pretrain"}}
+    for seed, v in ((0, 0.80), (1, 0.82)):
+        json.dump(run("csq", 64, seed, v, **start), open(tmp_path / "pretrained-30ep" / f"csq-64-seed{seed}.json", "w"))
+    json.dump({"train_size": 69000, "train_set": "database", "epochs": 20, "train_seconds": 1500.0,
+               "images_per_second": 920.0, "final_loss": 0.5, "knn": {"accuracy_before": 0.68, "accuracy_after": 0.8}},
+              open(tmp_path / "pretrain" / "mae.json", "w"))
+    write_report(str(tmp_path), str(tmp_path / "R.md"))
+    text = (tmp_path / "R.md").read_text()
+    assert "## mAP@all: `pretrained-30ep/` (30 epochs, from `pre`)" in text
+    assert "| csq | 0.810 ± 0.014 (2) |" in text
+    assert "| mae | 69,000 (database) | 20 | 1500 | 920 | 0.5000 | 0.6800 | 0.8000 | as pretraining left" in text

@@ -71,8 +71,15 @@ def export_model(model, config, result, out, model_id, golden_images, golden_out
         training["warm_start"] = {"from_run_key": config["init_from"]["key"], "epochs": base["result"]["epochs"],
                                   "train_seconds": base["result"]["train_seconds"],
                                   "recipe": base["config"]["train"]}
-        training["description"] += (f"; {base['result']['epochs']} epochs, then fine-tuned for "
-                                     f"{result['epochs']} more epochs from those weights")
+        if base["config"].get("kind") == "pretrain":  # vithash pretrain: label-free, the backbone only
+            training["warm_start"]["pretraining"] = {k: base["config"][k] for k in ("objective", "train_set",
+                                                                                      "train_size")}
+            training["description"] += (f"; backbone pretrained first ({base['config']['objective']}, "
+                                         f"{base['result']['epochs']} epochs on {base['config']['train_size']:,} "
+                                         f"unlabelled {base['config']['train_set']} images)")
+        else:
+            training["description"] += (f"; {base['result']['epochs']} epochs, then fine-tuned for "
+                                         f"{result['epochs']} more epochs from those weights")
     protocol = ("queries: 100 per class from the test split; database: every other image; relevant = same label"
                 if not data else f"{data['source']}; relevant = sharing a label")
     evaluation = {"protocol": protocol + "; Hamming ranking, ties by database index",

@@ -8,6 +8,7 @@ from torch import nn
 
 from vithash.config import ModelConfig, TrainConfig, build_model
 from vithash.evaluation.encode import encode_outputs
+from vithash.models.init_from import load_start
 from vithash.training.loop import train
 
 
@@ -21,10 +22,11 @@ class FitSetup:
     std: tuple
     checkpoint: Optional[str] = None  # per-epoch checkpoint file; a rerun with the same run_key resumes from it
     run_key: Optional[str] = None
-    init_from: Optional[str] = None  # model.pt of an earlier run whose weights training continues from
+    init_from: Optional[str] = None  # model.pt of a run or backbone.pt of `vithash pretrain` to start from
     log: Callable = print
     workers: int = 0  # DataLoader worker processes decoding images (0: in the main process)
     device: str = "cpu"
+    epoch_probe: Optional[Callable] = None  # probe(network) after every epoch -> dict kept per epoch (learning curve)
 
 
 class HashMethod(nn.Module):
@@ -47,7 +49,8 @@ class HashMethod(nn.Module):
     def fit(self, images, labels, setup: FitSetup):
         """Learns from the training images (vithash.data.images: ArrayImages or FileImages, uint8 [C, H, W] each)
         and their labels ([n] class indices or [n, C] multi-hot). Returns
-        {"train_seconds", "epochs", "loss_history", "loss_terms_history"}, as the training loop does."""
+        {"train_seconds", "epochs", "loss_history", "loss_terms_history", "probe_history"}, as the training loop
+        does."""
         raise NotImplementedError
 
     def encode(self, images):
@@ -79,11 +82,15 @@ class NetworkMethod(HashMethod):
     head_batch_norm = False  # whether the hash head ends in BatchNorm1d
 
     def fit(self, images, labels, setup: FitSetup):
+        torch.manual_seed(setup.train.seed)  # the initial weights (and the head of a warm start) follow the seed
         network = build_model(setup.model, self.bits, self.name)
         if setup.init_from:
-            network.load_state_dict(torch.load(setup.init_from, map_location="cpu")["model"])
+            report = load_start(network, setup.init_from, self.name, self.bits, setup.model)
+            setup.log(f"init from {setup.init_from}: backbone {report['backbone_tensors']} tensors (strict), "
+                      f"head {report['head']}" + (f"; not used: {', '.join(report['skipped'])}"
+                                                  if report["skipped"] else ""))
         history = train(network, self, images, labels, setup.train, setup.checkpoint, setup.run_key, setup.log,
-                        setup.mean, setup.std, setup.workers, setup.device)
+                        setup.mean, setup.std, setup.workers, setup.device, setup.epoch_probe)
         # A plain holder, not a submodule: the loop checkpoints and optimises the network and the method side by
         # side, so the network must stay out of the method's own state_dict and parameters.
         self.trained = _Trained(network, setup)

@@ -28,7 +28,7 @@ class LSH(HashMethod):
         self.mean = total / n
         self.projection = torch.randn(len(self.mean), self.bits, generator=g)
         return {"train_seconds": time.perf_counter() - started, "epochs": 0, "loss_history": [],
-                "loss_terms_history": []}
+                "loss_terms_history": [], "probe_history": []}
 
     def encode(self, images):
         return torch.cat([(_pixels(b) - self.mean) @ self.projection for b in self._batches(images)]).numpy()

@@ -20,7 +20,7 @@ def test_fit_then_encode_any_images(name, tmp_path):
     method = build_method(name, 16, pool.num_classes, labels[:24])
     setup = FitSetup(TINY, TrainConfig(epochs=1, batch_size=12), pool.mean, pool.std, log=lambda *a: None)
     history = method.fit(images.subset(range(24)), labels[:24], setup)
-    assert set(history) == {"train_seconds", "epochs", "loss_history", "loss_terms_history"}
+    assert set(history) == {"train_seconds", "epochs", "loss_history", "loss_terms_history", "probe_history"}
     assert len(history["loss_history"]) == len(history["loss_terms_history"]) == history["epochs"]
     outputs = method.encode(images.subset(range(24, 32)))  # images it never saw
     assert isinstance(outputs, np.ndarray) and outputs.shape == (8, 16)

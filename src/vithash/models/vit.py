@@ -79,7 +79,19 @@ class ViT(nn.Module):
         self.norm = nn.LayerNorm(cfg.width)
         self.out_features = cfg.width
 
+    @property
+    def grid(self):
+        """Tokens per side: the token map is grid x grid, each token seeing about image_size / grid pixels."""
+        return _stem_output_size(self.cfg.image_size, self.cfg.stem_convs) // self.cfg.patch
+
+    def patch_tokens(self, x):
+        """[N, grid*grid, width] patch tokens with their position embeddings, before the transformer."""
+        return self.patch_embed(self.stem(x)).flatten(2).transpose(1, 2) + self.pos_embed[:, 1:]
+
+    def encode_tokens(self, tokens):
+        """CLS token + the given patch tokens through the transformer: [N, 1 + T, width] (CLS first)."""
+        cls = (self.cls_token + self.pos_embed[:, :1]).expand(tokens.shape[0], -1, -1)
+        return self.norm(self.blocks(torch.cat([cls, tokens], dim=1)))
+
     def forward(self, x):
-        x = self.patch_embed(self.stem(x)).flatten(2).transpose(1, 2)
-        x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1) + self.pos_embed
-        return self.norm(self.blocks(x))[:, 0]
+        return self.encode_tokens(self.patch_tokens(x))[:, 0]

@@ -25,14 +25,15 @@ def _batches(indices, batch_size):
 
 
 def train(model, method, images, labels, cfg: TrainConfig, checkpoint_path=None, run_key=None, log=print,
-          mean=(0.0,), std=(1.0,), workers=0, device="cpu"):
+          mean=(0.0,), std=(1.0,), workers=0, device="cpu", epoch_probe=None):
     """images: the training set (ArrayImages or FileImages, uint8 [C, H, W] each); labels [n] or multi-hot [n, C].
     Batches are decoded (by `workers` processes for files), normalised with mean/std and augmented one at a time;
     on CUDA the forward pass runs in mixed precision (float16 autocast, scaled gradients).
 
     With checkpoint_path, state is saved after every epoch and a rerun with the same run_key resumes from the
-    last finished epoch. Returns {"train_seconds", "epochs", "loss_history", "loss_terms_history"}: per epoch,
-    the mean over batches of the loss and of each of its terms.
+    last finished epoch. Returns {"train_seconds", "epochs", "loss_history", "loss_terms_history", "probe_history"}:
+    per epoch, the mean over batches of the loss and of each of its terms, and what epoch_probe(model) returned
+    after it (e.g. mAP on held-out images: a learning curve; its time is not counted in train_seconds).
     """
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -45,7 +46,7 @@ def train(model, method, images, labels, cfg: TrainConfig, checkpoint_path=None,
     steps_per_epoch = len(_batches(torch.arange(method.epoch_size()), cfg.batch_size))
     optimizer = build_optimizer(list(model.parameters()) + list(method.parameters()), cfg)
     scheduler = build_scheduler(optimizer, cfg, cfg.epochs * steps_per_epoch)
-    state = {"epoch": 0, "train_seconds": 0.0, "loss_history": [], "loss_terms_history": []}
+    state = {"epoch": 0, "train_seconds": 0.0, "loss_history": [], "loss_terms_history": [], "probe_history": []}
 
     if checkpoint_path and os.path.exists(checkpoint_path):
         ckpt = torch.load(checkpoint_path, map_location="cpu")
@@ -57,7 +58,7 @@ def train(model, method, images, labels, cfg: TrainConfig, checkpoint_path=None,
             generator.set_state(ckpt["generator"])
             if "scaler" in ckpt:
                 scaler.load_state_dict(ckpt["scaler"])
-            state = {"loss_terms_history": [], **ckpt["state"]}  # checkpoints from before terms were logged
+            state = {"loss_terms_history": [], "probe_history": [], **ckpt["state"]}  # older checkpoints
             log(f"resumed from epoch {state['epoch']} ({checkpoint_path})")
 
     for epoch in range(state["epoch"], cfg.epochs):
@@ -83,12 +84,17 @@ def train(model, method, images, labels, cfg: TrainConfig, checkpoint_path=None,
         means = {k: v / count for k, v in sums.items()}  # _batches always yields at least one batch
         loss = means.pop("loss")
         state["epoch"] = epoch + 1
-        state["train_seconds"] += time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        state["train_seconds"] += seconds
         state["loss_history"].append(loss)
         state["loss_terms_history"].append(means)
         terms_text = " + ".join(f"{k} {v:.4f}" for k, v in means.items())
+        probe = ""
+        if epoch_probe:
+            state["probe_history"].append(epoch_probe(model))
+            probe = " " + " ".join(f"{k} {v:.4f}" for k, v in state["probe_history"][-1].items())
         log(f"epoch {epoch + 1}/{cfg.epochs} loss {loss:.4f} = {terms_text} "
-            f"({time.perf_counter() - start:.1f}s, lr {scheduler.get_last_lr()[0]:.2e})")
+            f"({seconds:.1f}s, lr {scheduler.get_last_lr()[0]:.2e}){probe}")
         if checkpoint_path:
             tmp = checkpoint_path + ".tmp"
             torch.save({"run_key": run_key, "model": model.state_dict(), "method": method.state_dict(),
@@ -96,4 +102,5 @@ def train(model, method, images, labels, cfg: TrainConfig, checkpoint_path=None,
                         "generator": generator.get_state(), "scaler": scaler.state_dict(), "state": state}, tmp)
             os.replace(tmp, checkpoint_path)  # atomic: a kill mid-save leaves the previous epoch intact
     return {"train_seconds": state["train_seconds"], "epochs": state["epoch"],
-            "loss_history": state["loss_history"], "loss_terms_history": state["loss_terms_history"]}
+            "loss_history": state["loss_history"], "loss_terms_history": state["loss_terms_history"],
+            "probe_history": state["probe_history"]}
