@@ -54,12 +54,18 @@ def client():
     return OpenSearch(URL)
 
 
+@pytest.fixture(scope="module")
+def node(client):
+    """(engine, version) of the node under test."""
+    return engine_of(client)[:2]
+
+
 @pytest.fixture(scope="module", params=list(FIXTURES))
-def restored(client, request):
+def restored(client, node, request):
     """A fixture's indices, restored from its snapshot under their own names; skips the fixtures the node's engine
     cannot read."""
     expected = FIXTURES[request.param]
-    engine, version, _ = engine_of(client)
+    engine, version = node
     if not readable(*written_by(expected), engine, version):
         pytest.skip(f"{request.param}: written by {'/'.join(written_by(expected))}, not readable by {engine}/{version}")
     assert os.path.isdir(SNAPSHOT_DIR), f"{SNAPSHOT_DIR} (OS_SNAPSHOT_DIR) is not there: the node needs it as path.repo"
@@ -124,8 +130,8 @@ def same_answer(query, got, across_majors):
 
 
 @pytest.mark.parametrize("name", INDICES)
-def test_every_query_answers_as_before(client, restored, name):
-    _, version, _ = engine_of(client)
+def test_every_query_answers_as_before(client, node, restored, name):
+    version = node[1]
     across_majors = version.split(".")[0] != written_by(restored)[1].split(".")[0]
     differences = []
     for query in restored["indices"][name]["queries"]:

@@ -110,7 +110,7 @@ def documents(bits, n, seed):
 LOG_BYTE_SIZE = {"opensearch": {"merge.policy": "log_byte_size"}, "elasticsearch": {"merge.policy.type": "time_based"}}
 
 
-def write_index(client, name, bits, substrings, shards, n, seed):
+def write_index(client, engine, name, bits, substrings, shards, n, seed):
     field = {"type": "hash_code", "bits": bits}
     if substrings:
         field["substrings"] = substrings
@@ -118,7 +118,7 @@ def write_index(client, name, bits, substrings, shards, n, seed):
         # segments only where the bulks end, and no merge (log_byte_size merges 10 segments at once; the default tiered
         # policy would merge away segments with many deletes, on the snapshot's flush, and reorder ties)
         "settings": {"number_of_shards": shards, "number_of_replicas": 0, "refresh_interval": -1,
-                     **LOG_BYTE_SIZE[engine_of(client)[0]]},
+                     **LOG_BYTE_SIZE[engine]},
         "mappings": {"properties": {"code": field, "label": {"type": "keyword"}}}})
     batches, centers = documents(bits, n, seed)
     deleted = {}
@@ -219,12 +219,13 @@ def segments(client, name):
 
 def main():
     client = OpenSearch(URL)
+    engine, version, plugin = engine_of(client)
     names = [spec[0] for spec in INDICES]
     for name in names + [f"verify-{name}" for name in names]:
         delete(client, f"/{name}")
     fixture = {}
     for name, bits, substrings, shards, n, seed in INDICES:
-        centers, deleted = write_index(client, name, bits, substrings, shards, n, seed)
+        centers, deleted = write_index(client, engine, name, bits, substrings, shards, n, seed)
         client.post(f"/{name}/_flush")
         codes = live_codes(client, name)
         asked = queries(name, bits, codes, centers, deleted, seed)
@@ -272,7 +273,6 @@ def main():
     shutil.rmtree(target, ignore_errors=True)
     os.makedirs(OUT, exist_ok=True)
     shutil.copytree(location, target)
-    engine, version, plugin = engine_of(client)
     write_expected(os.path.join(OUT, EXPECTED), {
         "engine": engine, "version": version, "plugin": plugin, "repository": REPOSITORY,
         "snapshot": SNAPSHOT, "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, fixture)

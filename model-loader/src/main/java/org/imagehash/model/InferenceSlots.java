@@ -42,24 +42,21 @@ public final class InferenceSlots {
             if (permits.tryAcquire(0, TimeUnit.NANOSECONDS)) {
                 return;
             }
+            if (waiting.incrementAndGet() > maxWaiting) {
+                waiting.decrementAndGet();
+                throw rejection.apply(
+                    "too many requests: all image_hash.inference.max_concurrency [" + maxConcurrency + "] inference slots are busy and "
+                        + "image_hash.inference.max_waiting [" + maxWaiting + "] calls are already waiting; retry later"
+                );
+            }
+            try {
+                permits.acquire();
+            } finally {
+                waiting.decrementAndGet();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for an inference slot", e);
-        }
-        if (waiting.incrementAndGet() > maxWaiting) {
-            waiting.decrementAndGet();
-            throw rejection.apply(
-                "too many requests: all image_hash.inference.max_concurrency [" + maxConcurrency + "] inference slots are busy and "
-                    + "image_hash.inference.max_waiting [" + maxWaiting + "] calls are already waiting; retry later"
-            );
-        }
-        try {
-            permits.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for an inference slot", e);
-        } finally {
-            waiting.decrementAndGet();
         }
     }
 

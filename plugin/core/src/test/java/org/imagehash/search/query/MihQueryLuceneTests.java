@@ -168,23 +168,32 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
         }
     }
 
+    /**
+     * The codes (with their substring terms) in one force-merged segment, written with the default codec, not a random
+     * one: the planner tests are about its choice on a realistic segment.
+     */
+    private static Directory oneSegment(SubstringLayout layout, List<byte[]> codes) throws IOException {
+        Directory dir = new ByteBuffersDirectory();
+        try (IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setRAMBufferSizeMB(256))) {
+            for (byte[] code : codes) {
+                Document doc = new Document();
+                doc.add(new BinaryDocValuesField(FIELD, new BytesRef(code)));
+                layout.termFields(FIELD, code).forEach(doc::add);
+                writer.addDocument(doc);
+            }
+            writer.forceMerge(1);
+        }
+        return dir;
+    }
+
     /** One large segment: the planner probes for near neighbours and falls back to the scan where probing loses. */
     public void testPlannerProbesNearAndScansFar() throws IOException {
         SubstringLayout layout = new SubstringLayout(64, 4);
-        // the default codec, not a random one: this test is about the planner's choice on a realistic segment
-        Directory dir = new ByteBuffersDirectory();
-        IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setRAMBufferSizeMB(256));
         List<byte[]> codes = new ArrayList<>();
         for (int i = 0; i < 60_000; i++) {
-            byte[] code = randomByteArrayOfLength(8);
-            codes.add(code);
-            Document doc = new Document();
-            doc.add(new BinaryDocValuesField(FIELD, new BytesRef(code)));
-            layout.termFields(FIELD, code).forEach(doc::add);
-            writer.addDocument(doc);
+            codes.add(randomByteArrayOfLength(8));
         }
-        writer.forceMerge(1);
-        writer.close();
+        Directory dir = oneSegment(layout, codes);
         IndexReader reader = DirectoryReader.open(dir);
         IndexSearcher searcher = new IndexSearcher(reader);
         byte[] stored = codes.get(randomIntBetween(0, codes.size() - 1));
@@ -227,26 +236,19 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
      */
     public void testPlannerCountsTheQuerysOwnBuckets() throws IOException {
         SubstringLayout layout = new SubstringLayout(64, 4);
-        Directory dir = new ByteBuffersDirectory();
-        IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setRAMBufferSizeMB(256));
         byte[] dense = randomByteArrayOfLength(8);
-        byte[] sparse = null;
+        List<byte[]> codes = new ArrayList<>();
         for (int i = 0; i < 40_000; i++) {
             byte[] code = randomByteArrayOfLength(8);
             if (i % 2 == 0) { // the dense query's first 16 bits, then one bit flipped among the other 48
                 code = dense.clone();
                 int bit = 16 + randomIntBetween(0, 47);
                 code[bit / 8] ^= (byte) (1 << (bit % 8));
-            } else if (sparse == null) {
-                sparse = code;
             }
-            Document doc = new Document();
-            doc.add(new BinaryDocValuesField(FIELD, new BytesRef(code)));
-            layout.termFields(FIELD, code).forEach(doc::add);
-            writer.addDocument(doc);
+            codes.add(code);
         }
-        writer.forceMerge(1);
-        writer.close();
+        byte[] sparse = codes.get(1);
+        Directory dir = oneSegment(layout, codes);
         try (IndexReader reader = DirectoryReader.open(dir)) {
             IndexSearcher searcher = new IndexSearcher(reader);
             HammingTopKQuery crowded = new HammingTopKQuery(FIELD, dense, 10, 64, null, cache, layout, ProbeCost.Mode.AUTO);
