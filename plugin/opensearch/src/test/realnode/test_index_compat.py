@@ -157,3 +157,44 @@ def test_the_substring_terms_written_by_0_1_0_are_searched(client, restored, nam
     probing = restored["indices"][name]["probing_queries"]
     segments = sum(probed(client, name, queries[query]["body"]) for query in probing)
     assert segments > 0, f"{name}: none of {probing} probes a segment's substrings any more"
+
+
+def test_an_old_mapping_without_substrings_stays_exact_after_new_writes(client, restored):
+    """A 0.1.0 mapping that never mentioned `substrings` gets this build's default (on up to 256 bits): documents written
+    after the upgrade carry substring terms, the restored ones do not. A segment mixing both (here everything merged
+    into one) must be scanned, since probing would miss the old codes, and every answer must be the brute force's."""
+    name, copy = "compat-b64", "compat-b64-written-after-upgrade"
+    delete(client, f"/{copy}")
+    result = client.post(f"/_snapshot/compat-{restored['repository']}/{restored['snapshot']}/_restore?wait_for_completion=true",
+                         {"indices": name, "include_global_state": False,
+                          "rename_pattern": name, "rename_replacement": copy})
+    assert result["snapshot"]["shards"]["failed"] == 0, result
+    client.get(f"/_cluster/health/{copy}?wait_for_status=green&timeout=60s")
+    try:
+        field = client.get(f"/{copy}/_mapping/field/code")[copy]["mappings"]["code"]["mapping"]["code"]
+        assert field["substrings"] == {"enabled": True}, field  # what the field now does with new documents
+        old = {i: c for i, c in restored["indices"][name]["codes"].items() if c is not None}
+        new = {}
+        for n, code in enumerate(sorted(old.values())[:150]):  # near copies of old codes: neighbours in both halves
+            flipped = int(code, 16) ^ (1 << (n % 64))
+            new[f"new-{n}"] = code if n % 3 == 0 else f"{flipped:016x}"
+        items = client.bulk(copy, [(i, {"code": c}) for i, c in new.items()], refresh=True)
+        assert all(item["status"] in (200, 201) for item in items), items[:3]
+        client.post(f"/{copy}/_forcemerge?max_num_segments=1")
+        client.post(f"/{copy}/_refresh")
+        codes = {**old, **new}
+
+        def distance(a, b):
+            return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+        for query in [codes["new-0"], codes["new-1"], next(iter(old.values()))]:
+            assert probed(client, copy, {"query": {"hamming": {"field": "code", "code": query, "k": 10}}}) == 0
+            for radius in (0, 2, 5):
+                body = {"size": 1000, "_source": False, "query": {"hamming": {"field": "code", "code": query, "max_distance": radius}}}
+                got = {h["_id"] for h in client.search(copy, body)["hits"]["hits"]}
+                assert got == {i for i, c in codes.items() if distance(c, query) <= radius}, (query, radius)
+            body = {"size": 20, "_source": False, "query": {"hamming": {"field": "code", "code": query, "k": 20}}}
+            hits = client.search(copy, body)["hits"]["hits"]
+            assert [distance(codes[h["_id"]], query) for h in hits] == sorted(distance(c, query) for c in codes.values())[:20]
+    finally:
+        delete(client, f"/{copy}")

@@ -1,6 +1,7 @@
 package org.imagehash.search.mih;
 
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.Terms;
 import org.imagehash.search.index.SegmentCache;
 
 import java.io.IOException;
@@ -30,14 +31,25 @@ public final class SegmentProber {
         this.tables = tables;
     }
 
-    /** @return null when the segment has no substring terms for {@code field} (no document with a code) */
+    /**
+     * @param codesInSegment documents of the segment with a code
+     * @return null when the segment's substring terms do not cover every document with a code: none at all, or a
+     *     segment that holds documents written before the field indexed substrings (a mapping from before substrings
+     *     were on by default gets them after an upgrade, and merges mix old and new documents); such a segment must be
+     *     scanned, since probing would miss the uncovered codes
+     */
     public static SegmentProber open(
         LeafReaderContext context,
         String field,
         SubstringLayout layout,
         long[] queryWords,
+        int codesInSegment,
         SegmentCache cache
     ) throws IOException {
+        Terms terms = context.reader().terms(SubstringLayout.termField(field));
+        if (terms == null || terms.getDocCount() != codesInSegment) {
+            return null;
+        }
         // the substring tables are cached and charged beside the packed codes: their estimate while they are built
         long estimate = SegmentSubstrings.estimateBytes(context.reader().maxDoc(), layout);
         SegmentSubstrings tables = cache.get(context, "substrings/" + layout + "/" + field, estimate, r -> SegmentSubstrings.load(r, field, layout));

@@ -57,7 +57,7 @@ final class SegmentProbe {
      */
     boolean topK(LeafReaderContext leaf, SegmentCodes codes, int k, Weight filterWeight, long filterCost, TopKSelector selector, TopKPlan plan)
         throws IOException {
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, cache);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, codes.count(), cache);
         if (prober == null) {
             return false;
         }
@@ -230,7 +230,7 @@ final class SegmentProbe {
         if (radius == null || mode == ProbeCost.Mode.SCAN) {
             return false;
         }
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, cache);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, codes.count(), cache);
         if (prober == null || mode == ProbeCost.Mode.PROBE) {
             return prober != null;
         }
@@ -250,7 +250,7 @@ final class SegmentProbe {
 
     /** The documents of a segment within {@code maxDistance}, found by probing to {@code radius}. */
     FoundDocs within(LeafReaderContext leaf, SegmentCodes codes, int[] radius, int maxDistance) throws IOException {
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, cache);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, codes.count(), cache);
         if (prober == null) {
             return FoundDocs.NONE;
         }

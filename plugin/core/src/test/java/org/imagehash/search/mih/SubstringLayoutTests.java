@@ -87,17 +87,32 @@ public class SubstringLayoutTests extends HashCodeTestCase {
         assertEquals(0, layout.probesAt(0, 17));
     }
 
+    /** A mapping that does not say indexes substrings up to 256 bits (where probing pays), and not beyond. */
+    public void testDefaultDependsOnTheWidth() {
+        assertEquals(new SubstringsOption(true, null), SubstringsOption.UNSET.resolve(8));
+        assertEquals(new SubstringsOption(true, null), SubstringsOption.UNSET.resolve(64));
+        assertEquals(new SubstringsOption(true, null), SubstringsOption.UNSET.resolve(256));
+        assertEquals(new SubstringsOption(false, null), SubstringsOption.UNSET.resolve(264));
+        assertEquals(4, SubstringsOption.UNSET.layout(64).count());
+        assertNull(SubstringsOption.UNSET.layout(512));
+        // what the mapping says wins; a count alone asks for substrings at any width
+        assertNull(SubstringsOption.DISABLED.layout(64));
+        assertEquals(32, new SubstringsOption(null, 32).layout(512).count());
+        assertEquals(new SubstringsOption(true, 8), new SubstringsOption(true, 8).resolve(1024));
+    }
+
     public void testOptionParsing() {
         assertEquals(new SubstringsOption(true, null), SubstringsOption.parse("f", java.util.Map.of("enabled", true)));
         assertEquals(new SubstringsOption(true, 8), SubstringsOption.parse("f", java.util.Map.of("enabled", true, "count", 8)));
         assertEquals(8, SubstringsOption.parse("f", java.util.Map.of("enabled", true)).layout(128).count());
         assertNull(SubstringsOption.DISABLED.layout(64));
+        assertEquals(new SubstringsOption(null, 4), SubstringsOption.parse("f", java.util.Map.of("count", 4)));
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> SubstringsOption.parse("f", true));
         assertTrue(e.getMessage(), e.getMessage().contains("must be an object"));
         e = expectThrows(IllegalArgumentException.class, () -> SubstringsOption.parse("f", java.util.Map.of("enabled", true, "size", 4)));
         assertTrue(e.getMessage(), e.getMessage().contains("does not support [size]"));
-        e = expectThrows(IllegalArgumentException.class, () -> SubstringsOption.parse("f", java.util.Map.of("count", 4)));
-        assertTrue(e.getMessage(), e.getMessage().contains("needs [substrings.enabled: true]"));
+        e = expectThrows(IllegalArgumentException.class, () -> SubstringsOption.parse("f", java.util.Map.of("enabled", false, "count", 4)));
+        assertTrue(e.getMessage(), e.getMessage().contains("cannot be set with [substrings.enabled: false]"));
         e = expectThrows(IllegalArgumentException.class, () -> SubstringsOption.parse("f", java.util.Map.of("enabled", true, "count", 4.5)));
         assertTrue(e.getMessage(), e.getMessage().contains("must be an integer"));
     }

@@ -186,6 +186,57 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
         return dir;
     }
 
+    /**
+     * A field that indexes substrings only from some document on (a mapping from before substrings were on by default,
+     * after an upgrade): a segment whose substring terms miss some of its codes is scanned, even where probing is
+     * forced, since probing would miss those codes; segments written wholly after are probed. Answers stay exact.
+     */
+    public void testSegmentsMissingSomeSubstringsAreScanned() throws IOException {
+        SubstringLayout layout = new SubstringLayout(64, 4);
+        byte[] query = randomByteArrayOfLength(8);
+        for (boolean merged : new boolean[] { true, false }) {
+            Directory dir = new ByteBuffersDirectory();
+            List<byte[]> codes = new ArrayList<>();
+            try (IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setRAMBufferSizeMB(256))) {
+                for (int i = 0; i < 2_000; i++) {
+                    byte[] code = i % 7 == 0 ? query.clone() : randomByteArrayOfLength(8); // exact matches in both halves
+                    codes.add(code);
+                    Document doc = new Document();
+                    doc.add(new BinaryDocValuesField(FIELD, new BytesRef(code)));
+                    if (i >= 1_000) { // only the documents written after the "upgrade" carry substring terms
+                        layout.termFields(FIELD, code).forEach(doc::add);
+                    }
+                    writer.addDocument(doc);
+                    if (i == 999) {
+                        writer.commit(); // the old documents in a segment of their own
+                    }
+                }
+                if (merged) {
+                    writer.forceMerge(1);
+                }
+            }
+            try (IndexReader reader = DirectoryReader.open(dir)) {
+                IndexSearcher searcher = new IndexSearcher(reader);
+                long exact = codes.stream().filter(c -> java.util.Arrays.equals(c, query)).count();
+                for (ProbeCost.Mode mode : new ProbeCost.Mode[] { ProbeCost.Mode.PROBE, ProbeCost.Mode.AUTO }) {
+                    HammingQuery radius = new HammingQuery(FIELD, query, 0, cache, layout, mode);
+                    if (mode == ProbeCost.Mode.PROBE) { // (the planner scans these small segments anyway)
+                        String plan = searcher.rewrite(radius).toString();
+                        assertTrue(plan, plan.contains(merged ? "segments probed:0 (1 lookups each) scanned:1" : "segments probed:1 (1 lookups each) scanned:1"));
+                    }
+                    assertEquals(mode + " merged:" + merged, exact, searcher.count(radius));
+                    HammingTopKQuery topK = new HammingTopKQuery(FIELD, query, (int) exact, 64, null, cache, layout, mode);
+                    TopDocs top = searcher.search(topK, (int) exact + 1);
+                    assertEquals(mode + " merged:" + merged, exact, top.scoreDocs.length);
+                    for (ScoreDoc hit : top.scoreDocs) {
+                        assertEquals(0, HammingScore.distance(hit.score, 1f));
+                    }
+                }
+            }
+            dir.close();
+        }
+    }
+
     /** One large segment: the planner probes for near neighbours and falls back to the scan where probing loses. */
     public void testPlannerProbesNearAndScansFar() throws IOException {
         SubstringLayout layout = new SubstringLayout(64, 4);

@@ -42,16 +42,18 @@ public final class HashCodeFieldMapper extends FieldMapper {
             String::valueOf
         ).addValidator(this::validateBits).alwaysSerialize();
 
-        // Multi-index hashing: also index each code's substrings as terms. Cannot change once set.
+        // Multi-index hashing: also index each code's substrings as terms. Cannot change once set. A mapping that does
+        // not say gets the default for its width, and the mapper keeps and always writes the resolved choice, so the
+        // stored mapping fixes it (see SubstringsOption).
         private final Parameter<SubstringsOption> substrings = new Parameter<>(
             SubstringsOption.NAME,
             false,
-            () -> SubstringsOption.DISABLED,
+            () -> SubstringsOption.UNSET,
             (name, context, value) -> parseSubstrings(name, value),
             m -> toType(m).substrings,
             Builder::writeSubstrings,
             SubstringsOption::toString
-        );
+        ).alwaysSerialize();
 
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
         private final SegmentCache cache;
@@ -62,7 +64,10 @@ public final class HashCodeFieldMapper extends FieldMapper {
         }
 
         private static void writeSubstrings(XContentBuilder builder, String name, SubstringsOption value) throws IOException {
-            builder.startObject(name).field("enabled", value.enabled());
+            builder.startObject(name);
+            if (value.enabled() != null) {
+                builder.field("enabled", value.enabled());
+            }
             if (value.count() != null) {
                 builder.field("count", value.count());
             }
@@ -127,7 +132,7 @@ public final class HashCodeFieldMapper extends FieldMapper {
     private HashCodeFieldMapper(String simpleName, HashCodeFieldType fieldType, BuilderParams params, Builder builder) {
         super(simpleName, fieldType, params);
         this.bits = builder.bits.getValue();
-        this.substrings = builder.substrings.getValue();
+        this.substrings = builder.substrings.getValue().resolve(builder.bits.getValue());
         this.cache = builder.cache;
     }
 

@@ -48,14 +48,16 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
             m -> toType(m).bits
         ).setValidator(this::validateBits).alwaysSerialize();
 
-        // Multi-index hashing: also index each code's substrings as terms. Cannot change once set.
+        // Multi-index hashing: also index each code's substrings as terms. Cannot change once set. A mapping that does
+        // not say gets the default for its width, and the mapper keeps and always writes the resolved choice, so the
+        // stored mapping fixes it (see SubstringsOption).
         private final Parameter<SubstringsOption> substrings = new Parameter<>(
             SubstringsOption.NAME,
             false,
-            () -> SubstringsOption.DISABLED,
+            () -> SubstringsOption.UNSET,
             (name, context, value) -> parseSubstrings(name, value),
             m -> toType(m).substrings
-        ).setSerializer(Builder::writeSubstrings, SubstringsOption::toString);
+        ).setSerializer(Builder::writeSubstrings, SubstringsOption::toString).alwaysSerialize();
 
         // The model whose codes the field holds: ingest refuses other models' codes, a query by image uses it.
         private final Parameter<String> modelId = Parameter.stringParam("model_id", false, m -> toType(m).modelId, null)
@@ -71,7 +73,10 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
         }
 
         private static void writeSubstrings(XContentBuilder builder, String name, SubstringsOption value) throws IOException {
-            builder.startObject(name).field("enabled", value.enabled());
+            builder.startObject(name);
+            if (value.enabled() != null) {
+                builder.field("enabled", value.enabled());
+            }
             if (value.count() != null) {
                 builder.field("count", value.count());
             }
@@ -146,7 +151,7 @@ public final class HashCodeFieldMapper extends ParametrizedFieldMapper {
     private HashCodeFieldMapper(String simpleName, HashCodeFieldType fieldType, MultiFields multiFields, CopyTo copyTo, Builder builder) {
         super(simpleName, fieldType, multiFields, copyTo);
         this.bits = builder.bits.getValue();
-        this.substrings = builder.substrings.getValue();
+        this.substrings = builder.substrings.getValue().resolve(builder.bits.getValue());
         this.modelId = builder.modelId.getValue();
         this.cache = builder.cache;
     }

@@ -62,11 +62,29 @@ public class HashCodeSubstringsMapperTests extends MapperServiceTestCase {
         assertEquals(6, doc.rootDoc().getFields("field._substrings").length);
     }
 
-    public void testWithoutTheOptionNothingChanges() throws IOException {
+    /** Up to 256 bits a mapping that does not say indexes substrings; the stored mapping then says so explicitly. */
+    public void testOnByDefaultUpTo256Bits() throws IOException {
         MapperService service = createMapperService(fieldMapping(b -> b.field("type", "hash_code").field("bits", 64)));
+        assertEquals(4, fieldType(service).substrings().count());
+        String mapping = Strings.toString(XContentType.JSON, service.documentMapper().mapping());
+        assertThat(mapping, containsString("\"substrings\":{\"enabled\":true}"));
+        assertEquals(4, service.documentMapper().parse(source(b -> b.field("field", "0123456789abcdef"))).rootDoc().getFields("field._substrings").length);
+        // the same mapping again (as an update, or from the stored form) is no change
+        merge(service, fieldMapping(b -> b.field("type", "hash_code").field("bits", 64)));
+        merge(service, fieldMapping(b -> b.field("type", "hash_code").field("bits", 64).startObject("substrings").field("enabled", true).endObject()));
+
+        MapperService wide = createMapperService(fieldMapping(b -> b.field("type", "hash_code").field("bits", 512)));
+        assertNull(fieldType(wide).substrings());
+        assertThat(Strings.toString(XContentType.JSON, wide.documentMapper().mapping()), containsString("\"substrings\":{\"enabled\":false}"));
+    }
+
+    public void testDisabledNothingChanges() throws IOException {
+        MapperService service = createMapperService(
+            fieldMapping(b -> b.field("type", "hash_code").field("bits", 64).startObject("substrings").field("enabled", false).endObject())
+        );
         assertNull(fieldType(service).substrings());
         String mapping = Strings.toString(XContentType.JSON, service.documentMapper().mapping());
-        assertFalse(mapping, mapping.contains("substrings"));
+        assertThat(mapping, containsString("\"substrings\":{\"enabled\":false}"));
         ParsedDocument doc = service.documentMapper().parse(source(b -> b.field("field", "0123456789abcdef")));
         assertEquals(0, doc.rootDoc().getFields("field._substrings").length);
         assertTrue(fieldType(service).hammingQuery(new byte[8], 3) instanceof HammingQuery);
@@ -110,12 +128,23 @@ public class HashCodeSubstringsMapperTests extends MapperServiceTestCase {
     }
 
     public void testCannotBeChanged() throws IOException {
-        MapperService service = createMapperService(fieldMapping(b -> b.field("type", "hash_code").field("bits", 64)));
+        MapperService service = createMapperService(
+            fieldMapping(b -> b.field("type", "hash_code").field("bits", 64).startObject("substrings").field("enabled", false).endObject())
+        );
         Exception e = expectThrows(
             IllegalArgumentException.class,
             () -> merge(
                 service,
                 fieldMapping(b -> b.field("type", "hash_code").field("bits", 64).startObject("substrings").field("enabled", true).endObject())
+            )
+        );
+        assertThat(e.getMessage(), containsString("Cannot update parameter [substrings]"));
+        MapperService byDefault = createMapperService(fieldMapping(b -> b.field("type", "hash_code").field("bits", 64)));
+        e = expectThrows(
+            IllegalArgumentException.class,
+            () -> merge(
+                byDefault,
+                fieldMapping(b -> b.field("type", "hash_code").field("bits", 64).startObject("substrings").field("enabled", false).endObject())
             )
         );
         assertThat(e.getMessage(), containsString("Cannot update parameter [substrings]"));
