@@ -5,7 +5,8 @@ session on the same images and batch sizes, measured in one run on one machine.
 
 Both sides use one inference thread: the node runs one bulk request at a time from one client, with
 image_hash.inference.threads = 1 (the default); the raw side runs the same session settings in one JVM thread.
-The client sends pre-encoded base64 PNGs, so client-side encoding is not timed.
+The JSON client sends pre-encoded base64 PNGs, so client-side encoding is not timed; the SMILE client (SmileBulk.java)
+sends the same PNGs as raw bytes in SMILE bulks, its bodies built before its clock starts.
 """
 import base64
 import json
@@ -19,26 +20,49 @@ from imagehash_demo.client import OpenSearch  # noqa: E402
 from imagehash_demo.image_source import fashion_mnist  # noqa: E402
 
 BATCHES = [1, 8, 32, 128]
+BULK_SIZE = 512
 ROUNDS = 3
 
 
-def pipeline_rate(client, sources, batch, bulk_size=512):
-    index = f"ingest-bench-{batch}"
+def prepare(client, index, batch):
+    """A fresh index whose default pipeline encodes field `image` in batches of `batch`."""
     try:
         client.delete(f"/{index}")
     except Exception:
         pass
-    client.put(f"/_ingest/pipeline/ingest-bench-{batch}", {"processors": [{"image_hash": {
+    client.put(f"/_ingest/pipeline/{index}", {"processors": [{"image_hash": {
         "field": "image", "target_field": "code", "batch_size": batch, "remove_source_field": True}}]})
     client.put(f"/{index}", {"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1",
-                                          "default_pipeline": f"ingest-bench-{batch}"},
+                                          "default_pipeline": index},
                              "mappings": {"properties": {"code": {"type": "hash_code", "bits": 64}}}})
+
+
+def pipeline_rate(client, sources, batch, bulk_size=BULK_SIZE):
+    """Images/s through the pipeline from JSON bulks (base64 text)."""
+    index = f"ingest-bench-{batch}"
+    prepare(client, index, batch)
     client.bulk(index, [(f"w{i}", s) for i, s in enumerate(sources[:bulk_size])])  # warm-up
     started = time.perf_counter()
     for start in range(0, len(sources), bulk_size):
         results = client.bulk(index, [(i, s) for i, s in enumerate(sources[start:start + bulk_size], start)])
         assert all(r["status"] in (200, 201) for r in results), results[0]
     return len(sources) / (time.perf_counter() - started)
+
+
+def smile_rate(client, smile, batch, bulk_size=BULK_SIZE):
+    """Images/s through the pipeline from SMILE bulks (raw image bytes), sent by SmileBulk.java."""
+    index = f"ingest-bench-smile-{batch}"
+    prepare(client, index, batch)
+    smile.stdin.write(f"{index} {bulk_size}\n")
+    smile.stdin.flush()
+    return float(smile.stdout.readline())
+
+
+def java(source, args, classpath):
+    # the class path goes in CLASSPATH, not on the command line: ONNX Runtime 1.29 crashes (SIGSEGV) when the
+    # process's command line is longer than about 3,900 bytes (docs/MODELS.md, known issues)
+    return subprocess.Popen(["java", "--enable-native-access=ALL-UNNAMED", os.path.join(os.path.dirname(__file__), source), *args],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "CLASSPATH": classpath})
 
 
 def main():
@@ -54,31 +78,33 @@ def main():
         sources.append({"image": base64.b64encode(data).decode()})
 
     client = OpenSearch(url)
-    # the class path goes in CLASSPATH, not on the command line: ONNX Runtime 1.29 crashes (SIGSEGV) when the
-    # process's command line is longer than about 3,900 bytes (docs/MODELS.md, known issues)
-    raw = subprocess.Popen(["java", "--enable-native-access=ALL-UNNAMED", os.path.join(os.path.dirname(__file__), "RawOrtBench.java"),
-                            png_dir], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                           env={**os.environ, "CLASSPATH": classpath})
+    raw = java("RawOrtBench.java", [png_dir], classpath)
     line = raw.stdout.readline()
     while not line.startswith("{"):  # log lines (the model loading) come first
         line = raw.stdout.readline()
     decode = json.loads(line)
-    pipeline, direct = {str(b): [] for b in BATCHES}, {str(b): [] for b in BATCHES}
-    for round_ in range(ROUNDS):  # interleaved, so that both sides see the same machine load
+    smile = java("SmileBulk.java", [url, png_dir], classpath)
+    pipeline, binary, direct = ({str(b): [] for b in BATCHES} for _ in range(3))
+    for round_ in range(ROUNDS):  # interleaved, so that every side sees the same machine load
         for batch in BATCHES:
             pipeline[str(batch)].append(pipeline_rate(client, sources, batch))
+            binary[str(batch)].append(smile_rate(client, smile, batch))
             raw.stdin.write(f"{batch}\n")
             raw.stdin.flush()
             direct[str(batch)].append(float(raw.stdout.readline()))
-            print(f"round {round_}: batch {batch}: pipeline {pipeline[str(batch)][-1]:.0f}, raw {direct[str(batch)][-1]:.0f} images/s",
-                  file=sys.stderr)
-    raw.stdin.write("\n")
-    raw.stdin.flush()
-    raw.wait()
+            print(f"round {round_}: batch {batch}: pipeline JSON {pipeline[str(batch)][-1]:.0f}, "
+                  f"SMILE {binary[str(batch)][-1]:.0f}, raw {direct[str(batch)][-1]:.0f} images/s", file=sys.stderr)
+    for process in (raw, smile):
+        process.stdin.write("\n")
+        process.stdin.flush()
+        process.wait()
     best = lambda runs: {b: max(v) for b, v in runs.items()}  # noqa: E731 (best of rounds: least disturbed)
-    result = {"images": n, "rounds": ROUNDS, **decode, "pipeline_images_per_s": best(pipeline), "raw_ort_images_per_s": best(direct),
+    result = {"images": n, "rounds": ROUNDS, "bulk_size": BULK_SIZE, **decode,
+              "pipeline_images_per_s": best(pipeline), "pipeline_smile_images_per_s": best(binary),
+              "raw_ort_images_per_s": best(direct),
               "ratio_pipeline_to_raw": {b: max(pipeline[b]) / max(direct[b]) for b in pipeline},
-              "all_runs": {"pipeline": pipeline, "raw_ort": direct}}
+              "ratio_pipeline_smile_to_raw": {b: max(binary[b]) / max(direct[b]) for b in binary},
+              "all_runs": {"pipeline": pipeline, "pipeline_smile": binary, "raw_ort": direct}}
     with open(out, "w") as f:
         json.dump(result, f, indent=1)
     print(json.dumps({k: v for k, v in result.items() if k != "all_runs"}, indent=1))

@@ -2,6 +2,7 @@ package org.imagehash.ingest;
 
 import org.imagehash.model.HashModel;
 import org.imagehash.model.ImageBytes;
+import org.imagehash.model.ImageException;
 import org.imagehash.model.ModelRegistry;
 
 import java.util.ArrayList;
@@ -9,8 +10,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * What the {@code image_hash} ingest processor does, for any engine: reads a base64-encoded image from {@code field}
- * of each document, encodes a batch of them in one inference call, and writes each code, as hex, into
+ * What the {@code image_hash} ingest processor does, for any engine: reads an image from {@code field} of each document
+ * (base64 text in JSON; raw bytes where the document came as CBOR or SMILE, which carry binary values as they are), encodes a batch of them in one inference call, and writes each code, as hex, into
  * {@code target_field}. A document whose image is missing, not base64, corrupt or over the node's limits fails alone,
  * with a reason naming the field; the others are encoded. Engines adapt their documents to {@link Document}.
  */
@@ -88,9 +89,16 @@ public final class ImageHasher {
             }
             throw new IllegalArgumentException("[" + TYPE + "] field [" + field + "] is missing or null; set ignore_missing to skip such documents");
         }
+        if (value instanceof byte[] raw) { // a CBOR or SMILE document's binary value: the image as it is, no base64
+            if (raw.length == 0) {
+                throw new ImageException("[" + TYPE + "] field [" + field + "] is empty");
+            }
+            return raw;
+        }
         if (value instanceof String == false) {
             throw new IllegalArgumentException(
-                "[" + TYPE + "] field [" + field + "] must be a base64-encoded image (a string), got a " + value.getClass().getSimpleName()
+                "[" + TYPE + "] field [" + field + "] must be an image: base64 text, or raw bytes in a CBOR or SMILE document; got a "
+                    + value.getClass().getSimpleName()
             );
         }
         return ImageBytes.fromBase64((String) value, "[" + TYPE + "] field [" + field + "]");

@@ -69,6 +69,18 @@ public class ImageHashProcessorTests extends OpenSearchTestCase {
         assertEquals(sandalCode, doc.getFieldValue("code", String.class));
     }
 
+    /** A CBOR or SMILE document carries the image as raw bytes: same code as its base64 text, an empty one fails alone. */
+    public void testRawBytesFromABinaryDocument() throws Exception {
+        IngestDocument doc = document(Map.of("image", Base64.getDecoder().decode(sandal)));
+        processor(Map.of("remove_source_field", true)).execute(doc);
+        assertEquals(sandalCode, doc.getFieldValue("code", String.class));
+        assertFalse(doc.hasField("image"));
+        assertThat(
+            expectThrows(IllegalArgumentException.class, () -> processor(Map.of()).execute(document(Map.of("image", new byte[0])))).getMessage(),
+            containsString("[image_hash] field [image] is empty")
+        );
+    }
+
     public void testMissingImage() throws Exception {
         IngestDocument doc = document(Map.of("other", 1));
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> processor(Map.of()).execute(doc));
@@ -82,7 +94,7 @@ public class ImageHashProcessorTests extends OpenSearchTestCase {
         ImageHashProcessor processor = processor(Map.of());
         assertThat(
             expectThrows(IllegalArgumentException.class, () -> processor.execute(document(Map.of("image", 42)))).getMessage(),
-            containsString("must be a base64-encoded image (a string), got a Integer")
+            containsString("must be an image: base64 text, or raw bytes in a CBOR or SMILE document; got a Integer")
         );
         assertThat(
             expectThrows(IllegalArgumentException.class, () -> processor.execute(document(Map.of("image", "%%%")))).getMessage(),
