@@ -7,6 +7,8 @@ export DEBIAN_FRONTEND=noninteractive
 PACKAGES=(
   python3-torch python3-torchvision python3-onnx python3-pytest python3-numpy
   python3-matplotlib python3-pil
+  # CBOR documents (raw image bytes instead of base64) in the real-node tests
+  python3-cbor2
   # Debian's torch calls the generic BLAS interface; without OpenBLAS it resolves to the
   # reference BLAS, which is ~50x slower (see docs/TRAINING.md).
   libopenblas0-pthread

@@ -43,10 +43,10 @@ public final class SmileBulk {
             String[] parts = line.trim().split(" ");
             String index = parts[0];
             int bulkSize = Integer.parseInt(parts[1]);
-            send(http, url, body(smile, index, "w", images.subList(0, Math.min(bulkSize, images.size())))); // warm-up
+            send(http, url, body(smile, index, "w", 0, images.subList(0, Math.min(bulkSize, images.size())))); // warm-up
             List<byte[]> bodies = new ArrayList<>();
             for (int start = 0; start < images.size(); start += bulkSize) {
-                bodies.add(body(smile, index, Integer.toString(start) + "-", images.subList(start, Math.min(start + bulkSize, images.size()))));
+                bodies.add(body(smile, index, "", start, images.subList(start, Math.min(start + bulkSize, images.size()))));
             }
             long started = System.nanoTime();
             for (byte[] body : bodies) {
@@ -57,15 +57,18 @@ public final class SmileBulk {
         }
     }
 
-    /** A SMILE bulk body: for each image an index action and a document {"image": <raw bytes>}, each ended by 0xFF. */
-    static byte[] body(SmileFactory smile, String index, String idPrefix, List<byte[]> images) throws IOException {
+    /**
+     * A SMILE bulk body: for each image an index action and a document {"image": <raw bytes>}, each ended by 0xFF;
+     * ids {@code idPrefix + (first + i)}, as the JSON client numbers the same images.
+     */
+    static byte[] body(SmileFactory smile, String index, String idPrefix, int first, List<byte[]> images) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int i = 0; i < images.size(); i++) {
             try (SmileGenerator g = smile.createGenerator(out)) {
                 g.writeStartObject();
                 g.writeObjectFieldStart("index");
                 g.writeStringField("_index", index);
-                g.writeStringField("_id", idPrefix + i);
+                g.writeStringField("_id", idPrefix + (first + i));
                 g.writeEndObject();
                 g.writeEndObject();
             }

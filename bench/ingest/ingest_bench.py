@@ -3,8 +3,11 @@ session on the same images and batch sizes, measured in one run on one machine.
 
     bash bench/ingest/run.sh [N_IMAGES]     # builds, starts a node (port 9250), writes docs/bench/ingest.json
 
-Both sides use one inference thread: the node runs one bulk request at a time from one client, with
-image_hash.inference.threads = 1 (the default); the raw side runs the same session settings in one JVM thread.
+Every side uses one inference thread: the node runs image_hash.inference.threads = 1 (the default) and, for this
+run, image_hash.inference.max_concurrency = 1 (one inference at a time); the raw side runs the same session settings
+in one JVM thread. The node gets one bulk request at a time from one client (JSON or SMILE), or two at a time from
+two clients (JSON): then one request's inference overlaps the other's HTTP, parsing, decoding and indexing, while
+inference itself stays one call at a time. Every round checks that all three node sides wrote the same codes.
 The JSON client sends pre-encoded base64 PNGs, so client-side encoding is not timed; the SMILE client (SmileBulk.java)
 sends the same PNGs as raw bytes in SMILE bulks, its bodies built before its clock starts.
 """
@@ -14,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "src"))
 from imagehash_demo.client import OpenSearch  # noqa: E402
@@ -37,16 +41,27 @@ def prepare(client, index, batch):
                              "mappings": {"properties": {"code": {"type": "hash_code", "bits": 64}}}})
 
 
-def pipeline_rate(client, sources, batch, bulk_size=BULK_SIZE):
-    """Images/s through the pipeline from JSON bulks (base64 text)."""
-    index = f"ingest-bench-{batch}"
+def pipeline_rate(client, sources, batch, clients=1, bulk_size=BULK_SIZE):
+    """Images/s through the pipeline from JSON bulks (base64 text), sent by `clients` concurrent clients."""
+    index = f"ingest-bench-{batch}" + (f"-{clients}-clients" if clients > 1 else "")
     prepare(client, index, batch)
     client.bulk(index, [(f"w{i}", s) for i, s in enumerate(sources[:bulk_size])])  # warm-up
-    started = time.perf_counter()
-    for start in range(0, len(sources), bulk_size):
+
+    def send(start):
         results = client.bulk(index, [(i, s) for i, s in enumerate(sources[start:start + bulk_size], start)])
         assert all(r["status"] in (200, 201) for r in results), results[0]
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(send, range(0, len(sources), bulk_size)))
     return len(sources) / (time.perf_counter() - started)
+
+
+def same_codes(client, batch, ids):
+    """The codes of the same images through each client's index (JSON 1 client, JSON 2 clients, SMILE)."""
+    indices = [f"ingest-bench-{batch}", f"ingest-bench-{batch}-2-clients", f"ingest-bench-smile-{batch}"]
+    codes = [{d["_id"]: d["_source"]["code"] for d in client.post(f"/{i}/_mget", {"ids": ids})["docs"]} for i in indices]
+    return all(c == codes[0] for c in codes) and len(codes[0]) == len(ids)
 
 
 def smile_rate(client, smile, batch, bulk_size=BULK_SIZE):
@@ -84,27 +99,35 @@ def main():
         line = raw.stdout.readline()
     decode = json.loads(line)
     smile = java("SmileBulk.java", [url, png_dir], classpath)
-    pipeline, binary, direct = ({str(b): [] for b in BATCHES} for _ in range(3))
+    # one inference at a time on the node, as on the raw side (one session, one thread): a second client can then
+    # only overlap the node's other work (HTTP, parsing, decoding, indexing) with the first one's inference
+    client.put("/_cluster/settings", {"persistent": {"image_hash.inference.max_concurrency": 1}})
+    pipeline, two_clients, binary, direct = ({str(b): [] for b in BATCHES} for _ in range(4))
     for round_ in range(ROUNDS):  # interleaved, so that every side sees the same machine load
         for batch in BATCHES:
             pipeline[str(batch)].append(pipeline_rate(client, sources, batch))
+            two_clients[str(batch)].append(pipeline_rate(client, sources, batch, clients=2))
             binary[str(batch)].append(smile_rate(client, smile, batch))
             raw.stdin.write(f"{batch}\n")
             raw.stdin.flush()
             direct[str(batch)].append(float(raw.stdout.readline()))
             print(f"round {round_}: batch {batch}: pipeline JSON {pipeline[str(batch)][-1]:.0f}, "
-                  f"SMILE {binary[str(batch)][-1]:.0f}, raw {direct[str(batch)][-1]:.0f} images/s", file=sys.stderr)
+                  f"JSON 2 clients {two_clients[str(batch)][-1]:.0f}, SMILE {binary[str(batch)][-1]:.0f}, "
+                  f"raw {direct[str(batch)][-1]:.0f} images/s", file=sys.stderr)
+            assert same_codes(client, batch, [str(i) for i in range(0, n, max(1, n // 200))]), batch
+    client.put("/_cluster/settings", {"persistent": {"image_hash.inference.max_concurrency": None}})
     for process in (raw, smile):
         process.stdin.write("\n")
         process.stdin.flush()
         process.wait()
     best = lambda runs: {b: max(v) for b, v in runs.items()}  # noqa: E731 (best of rounds: least disturbed)
-    result = {"images": n, "rounds": ROUNDS, "bulk_size": BULK_SIZE, **decode,
-              "pipeline_images_per_s": best(pipeline), "pipeline_smile_images_per_s": best(binary),
-              "raw_ort_images_per_s": best(direct),
-              "ratio_pipeline_to_raw": {b: max(pipeline[b]) / max(direct[b]) for b in pipeline},
-              "ratio_pipeline_smile_to_raw": {b: max(binary[b]) / max(direct[b]) for b in binary},
-              "all_runs": {"pipeline": pipeline, "pipeline_smile": binary, "raw_ort": direct}}
+    ratio = lambda runs: {b: max(runs[b]) / max(direct[b]) for b in runs}  # noqa: E731
+    result = {"images": n, "rounds": ROUNDS, "bulk_size": BULK_SIZE, "max_concurrency": 1, **decode,
+              "pipeline_images_per_s": best(pipeline), "pipeline_2_clients_images_per_s": best(two_clients),
+              "pipeline_smile_images_per_s": best(binary), "raw_ort_images_per_s": best(direct),
+              "ratio_pipeline_to_raw": ratio(pipeline), "ratio_pipeline_2_clients_to_raw": ratio(two_clients),
+              "ratio_pipeline_smile_to_raw": ratio(binary),
+              "all_runs": {"pipeline": pipeline, "pipeline_2_clients": two_clients, "pipeline_smile": binary, "raw_ort": direct}}
     with open(out, "w") as f:
         json.dump(result, f, indent=1)
     print(json.dumps({k: v for k, v in result.items() if k != "all_runs"}, indent=1))

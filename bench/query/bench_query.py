@@ -3,7 +3,9 @@
 
 The same codes (clustered, reproducible from --seed) go into one index per representation:
 
-  ih    `hash_code` field                       -> our `hamming` query (top k, max_distance, filter)
+  ih    `hash_code` field (default mapping: substrings on up to 256 bits) -> our `hamming` query (top k,
+        max_distance, filter), the planner choosing per segment between probing and the scan
+  ihscan `hash_code` field with substrings off  -> our `hamming` query by the scan alone (engine `ours_scan`)
   kv    binary `knn_vector`, index.knn false    -> k-NN exact script_score `knn_score` / space_type hamming
   bin   `binary` field with doc values          -> k-NN exact script_score `knn_score` / space_type hammingbit
   long  one `long` field per 64 bits            -> Painless Long.bitCount script; k-NN `hammingbit` on long (64 bits)
@@ -79,7 +81,7 @@ def distances(codes_u16, query_u16):
 # ---------------------------------------------------------------------------------------------------- documents
 def doc_source(rep, code_bytes, label, bits):
     lab = f"l{label}"
-    if rep == "ih":
+    if rep in ("ih", "ihscan"):
         return '{"code":"%s","label":"%s"}' % (code_bytes.tobytes().hex(), lab)
     if rep in ("kv", "hnsw"):
         return '{"vec":[%s],"label":"%s"}' % (",".join(str(int(b)) for b in code_bytes.view(np.int8)), lab)
@@ -98,6 +100,8 @@ def mapping(rep, bits):
     settings = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"}
     if rep == "ih":
         props["code"] = {"type": "hash_code", "bits": bits}
+    elif rep == "ihscan":
+        props["code"] = {"type": "hash_code", "bits": bits, "substrings": {"enabled": False}}
     elif rep == "kv":
         settings["knn"] = False
         props["vec"] = {"type": "knn_vector", "dimension": bits, "data_type": "binary"}
@@ -207,7 +211,7 @@ def build_query(engine, q, bits, n, label=None, radius=None):
     if radius is not None:
         base = {"size": 100, "_source": False, "track_total_hits": True}
     hexcode = q.tobytes().hex()
-    if engine == "ours":
+    if engine in ("ours", "ours_scan"):
         hq = {"field": "code", "code": hexcode}
         if radius is not None:
             hq["max_distance"] = radius
@@ -215,7 +219,7 @@ def build_query(engine, q, bits, n, label=None, radius=None):
             hq["k"] = 10
         if filt:
             hq["filter"] = filt
-        return index_name("ih", n, bits), dict(base, query={"hamming": hq})
+        return index_name("ih" if engine == "ours" else "ihscan", n, bits), dict(base, query={"hamming": hq})
     if engine in ("knn_score", "hammingbit_bin", "hammingbit_long", "painless"):
         inner = {"bool": {"filter": filt}} if filt else {"match_all": {}}
         if engine == "knn_score":
@@ -347,7 +351,7 @@ def main():
     engines = [e for e in args.engines.split(",") if e]
     if args.bits != 64:
         engines = [e for e in engines if e != "hammingbit_long"]
-    need = {"ours": "ih", "match_all": "ih", "knn_score": "kv", "hammingbit_bin": "bin", "hammingbit_long": "long",
+    need = {"ours": "ih", "ours_scan": "ihscan", "match_all": "ih", "knn_score": "kv", "hammingbit_bin": "bin", "hammingbit_long": "long",
             "painless": "long", "es_flat": "esflat"}
     engines = [e for e in engines
                if need.get(e, "hnsw" if e.startswith("hnsw") else "eshnsw" if e.startswith("es_hnsw") else None) in reps]

@@ -38,8 +38,12 @@ class OpenSearch:
     def request(self, method, path, body=None, content_type="application/json"):
         data = None
         if body is not None:
-            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            if isinstance(body, bytes):  # a binary body (CBOR, SMILE) as it is
+                data = body
+            else:
+                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=dict(self.headers))
+        request.add_header("Accept", "application/json")  # JSON answers also to binary bodies
         if data is not None:
             request.add_header("Content-Type", content_type)
         try:

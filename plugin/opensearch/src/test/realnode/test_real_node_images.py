@@ -1,7 +1,8 @@
 """Images through the installed plugin in a real node: the models API, _encode, an image_hash pipeline with the
 bundled model fed real images in many formats plus broken ones, then search by image and by example.
 
-Needs OS_URL (scripts/test-all.sh starts the node) and Debian's python3-pil to write the test images.
+Needs OS_URL (scripts/test-all.sh starts the node), Debian's python3-pil to write the test images and python3-cbor2
+for a binary document.
 """
 import base64
 import glob
@@ -10,6 +11,7 @@ import json
 import os
 import sys
 
+import cbor2
 import numpy
 import pytest
 from PIL import Image
@@ -117,6 +119,20 @@ def test_a_few_images_through_the_pipeline(client, few_indexed, golden):
         assert results[image["file"]]["status"] == 201, results[image["file"]]
         source = client.get(f"/{index}/_doc/{image['file']}")["_source"]
         assert source == {"code": image["hex"]}, image["file"]
+
+
+@pytest.mark.smoke
+def test_binary_documents_carry_raw_image_bytes(client, few_indexed, golden):
+    """A CBOR document carries the image as raw bytes, not base64 text: the processor encodes them to the same code.
+    (SMILE bulks do the same; engines refuse CBOR for _bulk, 406.)"""
+    index, _ = few_indexed
+    image = golden[1]
+    client.request("PUT", f"/{index}/_doc/cbor-raw?refresh=true", cbor2.dumps({"image": read(image["file"])}),
+                   content_type="application/cbor")
+    assert client.get(f"/{index}/_doc/cbor-raw")["_source"] == {"code": image["hex"]}
+    with pytest.raises(OpenSearchError) as empty:
+        client.request("PUT", f"/{index}/_doc/cbor-empty", cbor2.dumps({"image": b""}), content_type="application/cbor")
+    assert empty.value.status == 400 and "[image_hash] field [image] is empty" in empty.value.reason
 
 
 @pytest.mark.smoke
