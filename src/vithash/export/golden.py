@@ -15,6 +15,16 @@ from vithash.export.manifest import code_hex
 SAFE_MARGIN = 1e-3
 
 
+def check_no_dead_bits(outputs):
+    """Refuses a model with a bit whose output stays within SAFE_MARGIN of 0 for every candidate image: its sign is
+    rounding noise (ONNX Runtime and torch may disagree), so no image could be a golden one and every code would carry
+    a random bit. Training then gave that bit no gradient (e.g. a codebook column shared by every class)."""
+    dead = np.flatnonzero(np.abs(outputs).max(axis=0) <= SAFE_MARGIN)
+    if dead.size:
+        raise ValueError(f"bits {dead.tolist()} of the model's output stay within {SAFE_MARGIN} of 0 for all "
+                         f"{len(outputs)} candidate golden images: their signs are noise; retrain (see docs/TRAINING.md)")
+
+
 def choose_golden(outputs, labels, count, per_class_order=True):
     """Indices (into `outputs`) of `count` images spread over the classes, safest (largest min|output|) first."""
     margins = np.abs(outputs).min(axis=1)

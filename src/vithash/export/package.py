@@ -13,7 +13,7 @@ from vithash.data.folders import FilePool
 from vithash.data.preprocessing import Preprocessing, chw, from_chw
 from vithash.data.protocol import make_split
 from vithash.evaluation.encode import encode_outputs
-from vithash.export.golden import SAFE_MARGIN, choose_golden, write_golden
+from vithash.export.golden import SAFE_MARGIN, check_no_dead_bits, choose_golden, write_golden
 from vithash.export.manifest import build_manifest
 from vithash.export.onnx_export import export_onnx, fuse_for_export, load_weights_from_onnx
 
@@ -107,6 +107,7 @@ def _golden_from_files(model, config, checkpoint, golden_count):
             arrays.append(chw(prep.resized(im)))
     inputs = torch.from_numpy(np.stack([prep.array(from_chw(a)) for a in arrays]))
     outputs = encode_outputs(model, inputs, prep.mean, prep.std)
+    check_no_dead_bits(outputs)
     labels = pool.labels[candidates]
     first = labels.argmax(1) if labels.ndim == 2 else labels
     safe = np.flatnonzero(np.abs(outputs).min(axis=1) > SAFE_MARGIN)
@@ -128,6 +129,7 @@ def export_package(checkpoint, out, model_id=None, golden_count=32, dataset="fas
     candidates = split.query
     prep = run_preprocessing(config, pool)
     outputs = encode_outputs(model, torch.from_numpy(pool.images[candidates]), prep.mean, prep.std)
+    check_no_dead_bits(outputs)
     safe = np.abs(outputs).min(axis=1) > SAFE_MARGIN
     pick = choose_golden(outputs[safe], pool.labels[candidates][safe], golden_count)
     chosen = candidates[safe][pick]

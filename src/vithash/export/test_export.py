@@ -12,7 +12,7 @@ from vithash.config import ModelConfig, TrainConfig
 from vithash.data.protocol import make_split
 from vithash.evaluation.encode import encode_outputs
 from vithash.experiment import run_experiment
-from vithash.export.golden import choose_golden
+from vithash.export.golden import check_no_dead_bits, choose_golden
 from vithash.export.manifest import code_bytes, code_hex
 from vithash.export.onnx_export import fuse_for_export, load_weights_from_onnx
 from vithash.export.package import export_model, load_run
@@ -31,6 +31,13 @@ def test_choose_golden_spreads_over_classes_and_prefers_safe_margins():
     outputs = np.array([[0.5, 0.5], [0.001, 1], [2, -2], [-0.9, 0.9], [0.2, 0.3]])
     labels = np.array([0, 0, 1, 1, 1])
     assert choose_golden(outputs, labels, 2) == [0, 2]
+
+
+def test_a_bit_that_is_always_near_zero_is_refused_by_name():
+    outputs = np.array([[0.5, 1e-8, -1], [-0.3, -2e-8, 2], [0.9, 0.0, 1]])
+    with pytest.raises(ValueError, match=r"bits \[1\] of the model's output stay within"):
+        check_no_dead_bits(outputs)
+    check_no_dead_bits(outputs[:, [0, 2]])  # the live bits alone pass
 
 
 @pytest.mark.parametrize("method", ["single_loss", "asymmetric"])

@@ -12,9 +12,18 @@ from vithash.losses.terms import summed
 
 
 def bernoulli_codebook(num_classes, bits, seed=0):
-    """Fixed class codewords: independent fair ±1 bits (OrthoHash's default "B" codebook)."""
+    """Fixed class codewords: independent fair ±1 bits (OrthoHash's default "B" codebook), except that a bit on which
+    every class agrees is drawn again. Such a bit separates no class, so the loss gives it no gradient: with the
+    BatchNorm head, weight decay then shrinks it to an output of ~1e-8 whose sign is noise (one of the 64 bits of
+    seed 0's 10-class codebook was one; the trained model's codes then carried a random bit, and no image had every
+    output far enough from 0 for a golden code)."""
     g = torch.Generator().manual_seed(seed)
-    return torch.randint(0, 2, (num_classes, bits), generator=g).float() * 2 - 1
+    book = torch.randint(0, 2, (num_classes, bits), generator=g).float() * 2 - 1
+    if num_classes > 1:
+        for j in range(bits):
+            while book[:, j].abs().sum() == book[:, j].sum().abs():  # all +1 or all -1
+                book[:, j] = torch.randint(0, 2, (num_classes,), generator=g).float() * 2 - 1
+    return book
 
 
 def orthocos_loss(v, labels, codebook, scale=8.0, margin=0.2):

@@ -67,6 +67,16 @@ def test_orthocos_gradient_moves_outputs_toward_class_codewords():
     assert orthocos_loss(at_codeword, labels, book)["loss"] < orthocos_loss(random, labels, book)["loss"]
 
 
+def test_bernoulli_codebook_has_no_bit_every_class_agrees_on():
+    """A bit shared by every class separates none: it gets no gradient and dies (seed 0, 10 classes, 64 bits had one)."""
+    for seed in range(20):
+        for classes, bits in [(10, 16), (10, 32), (10, 64), (2, 64), (3, 8)]:
+            book = bernoulli_codebook(classes, bits, seed)
+            assert book.shape == (classes, bits) and set(book.unique().tolist()) <= {-1.0, 1.0}
+            assert (book.sum(0).abs() < classes).all(), (seed, classes, bits)
+    assert torch.equal(bernoulli_codebook(10, 64, 0), bernoulli_codebook(10, 64, 0))  # still fixed by its seed
+
+
 def test_orthocos_margin_makes_the_true_class_harder():
     book = bernoulli_codebook(3, 8)
     v, y = book[[0]].clone(), torch.tensor([0])
