@@ -19,7 +19,7 @@ URL=$(bash "$ROOT/scripts/opensearch-node.sh" url)
 NODE_DIR=${OS_NODE_DIR:-/tmp/opensearch-image-hash-node}
 pid=$(pgrep -f "opensearch.path.home=$NODE_DIR/" | head -1)
 echo "node pid $pid, command line $(wc -c <"/proc/$pid/cmdline") bytes"
-image=$(base64 -w0 "$ROOT/models/default/golden/00_t-shirt-top.png")
+image=$(base64 -w0 "$ROOT/models/default/golden/$(ls "$ROOT/models/default/golden" | grep -m1 '\.png$')")
 expected=$(python3 -c "import json; print(json.load(open('$ROOT/models/default/golden/golden.json'))['images'][0]['hex'])")
 answer=$(curl -s -m 120 -XPOST "$URL/_plugins/image_hash/models/default/_encode" -H 'Content-Type: application/json' \
     -d "{\"image\": \"$image\"}" || true)
