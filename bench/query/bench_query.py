@@ -322,15 +322,21 @@ def machine_info():
     return info
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_data_arguments(ap, queries):
+    """The node, data set and queries: the harnesses beside this one (profile_topk.py, concurrency.py) take the same
+    arguments with the same defaults, so the same values find the indices this script loaded and the same queries."""
     ap.add_argument("--url", default="http://127.0.0.1:9270")
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--bits", type=int, default=64)
     ap.add_argument("--clusters", type=int, default=2000)
     ap.add_argument("--flip", type=float, default=0.08, help="per-bit flip probability around a cluster centre")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--queries", type=int, default=queries)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_data_arguments(ap, queries=200)
     ap.add_argument("--slow-queries", type=int, default=50, help="timed queries for the script engines (slow)")
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=2)

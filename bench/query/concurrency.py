@@ -71,13 +71,7 @@ def run_concurrent(url, engine, queries, bits, n, clients, per_client, truth):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--url", default="http://127.0.0.1:9270")
-    ap.add_argument("--n", type=int, default=1_000_000)
-    ap.add_argument("--bits", type=int, default=64)
-    ap.add_argument("--clusters", type=int, default=2000)
-    ap.add_argument("--flip", type=float, default=0.08)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--queries", type=int, default=200)
+    bq.add_data_arguments(ap, queries=200)
     ap.add_argument("--clients", default="1,4,16")
     ap.add_argument("--per-client", type=int, default=0, help="queries per client (default: 400 / clients, at least 50)")
     ap.add_argument("--engines", default="ours,ours_scan,hnsw,hnsw_ef256,knn_score")

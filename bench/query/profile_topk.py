@@ -23,13 +23,7 @@ from imagehash_demo.client import OpenSearch  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--url", default="http://127.0.0.1:9270")
-    ap.add_argument("--n", type=int, default=1_000_000)
-    ap.add_argument("--bits", type=int, default=64)
-    ap.add_argument("--clusters", type=int, default=2000)
-    ap.add_argument("--flip", type=float, default=0.08)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--queries", type=int, default=100)
+    bq.add_data_arguments(ap, queries=100)
     ap.add_argument("--engines", default="ours", help="any of bench_query.py's: ours,ours_scan,match_all,hnsw,...")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--out", required=True)
