@@ -2,7 +2,6 @@ package org.imagehash.ingest;
 
 import org.imagehash.model.HashModel;
 import org.imagehash.model.ImageBytes;
-import org.imagehash.model.ImageException;
 import org.imagehash.model.ModelRegistry;
 
 import java.util.ArrayList;
@@ -90,10 +89,7 @@ public final class ImageHasher {
             throw new IllegalArgumentException("[" + TYPE + "] field [" + field + "] is missing or null; set ignore_missing to skip such documents");
         }
         if (value instanceof byte[] raw) { // a CBOR or SMILE document's binary value: the image as it is, no base64
-            if (raw.length == 0) {
-                throw new ImageException("[" + TYPE + "] field [" + field + "] is empty");
-            }
-            return raw;
+            return ImageBytes.raw(raw, "[" + TYPE + "] field [" + field + "]");
         }
         if (value instanceof String == false) {
             throw new IllegalArgumentException(

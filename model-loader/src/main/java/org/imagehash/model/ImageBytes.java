@@ -3,7 +3,10 @@ package org.imagehash.model;
 import java.util.Base64;
 import java.util.regex.Pattern;
 
-/** Images as they arrive in JSON: base64 text, possibly line-wrapped or as a {@code data:} URL. */
+/**
+ * Images as they arrive: in JSON as base64 text, possibly line-wrapped or as a {@code data:} URL; in CBOR or SMILE as
+ * raw bytes.
+ */
 public final class ImageBytes {
 
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
@@ -28,13 +31,24 @@ public final class ImageBytes {
         if (base64.chars().anyMatch(Character::isWhitespace)) { // line-wrapped base64 (MIME style)
             base64 = WHITESPACE.matcher(base64).replaceAll("");
         }
-        if (base64.isEmpty()) {
-            throw new ImageException(what + " is empty");
-        }
+        byte[] decoded;
         try {
-            return Base64.getDecoder().decode(base64);
+            decoded = Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
             throw new ImageException(what + " is not valid base64: " + e.getMessage());
         }
+        return raw(decoded, what);
+    }
+
+    /**
+     * Raw image bytes, as a binary document value carries them.
+     *
+     * @throws ImageException when there are none
+     */
+    public static byte[] raw(byte[] bytes, String what) {
+        if (bytes.length == 0) {
+            throw new ImageException(what + " is empty");
+        }
+        return bytes;
     }
 }
