@@ -112,6 +112,9 @@ public class ModelUploadClusterTests extends OpenSearchIntegTestCase {
         part(nodes.get(0), "survivor", 0, 4);
         part(nodes.get(1), "survivor", 1, 4);
         internalCluster().stopRandomNode(org.opensearch.test.InternalTestCluster.nameFilter(nodes.get(1)));
+        // the models index keeps a copy on every node (auto-expanded replicas): wait until the survivor's copy is the
+        // primary, or a read right after the stop can find no active shard
+        ensureYellow(org.imagehash.opensearch.registry.ModelIndex.NAME);
         assertEquals("uploading", part(nodes.get(0), "survivor", 2, 4).get("state"));
         assertEquals("ready", part(nodes.get(0), "survivor", 3, 4).get("state"));
         String file = GoldenImages.files().get(1);
