@@ -95,9 +95,13 @@ def doc_source(rep, code_bytes, label, bits):
     raise ValueError(rep)
 
 
+# Primary shards of every index (--shards); indices with more than one are named apart so that both can stay loaded.
+SHARDS = 1
+
+
 def mapping(rep, bits):
     props = {"label": {"type": "keyword"}}
-    settings = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"}
+    settings = {"number_of_shards": SHARDS, "number_of_replicas": 0, "refresh_interval": "-1"}
     if rep == "ih":
         props["code"] = {"type": "hash_code", "bits": bits}
     elif rep == "ihscan":
@@ -123,7 +127,7 @@ def mapping(rep, bits):
 
 
 def index_name(rep, n, bits):
-    return f"bench-{rep}-{bits}-{n}"
+    return f"bench-{rep}-{bits}-{n}" + (f"-s{SHARDS}" if SHARDS > 1 else "")
 
 
 def count(client, index):
@@ -332,6 +336,15 @@ def add_data_arguments(ap, queries):
     ap.add_argument("--flip", type=float, default=0.08, help="per-bit flip probability around a cluster centre")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--queries", type=int, default=queries)
+    ap.add_argument("--shards", type=int, default=1, help="primary shards per index (indices of more than one are named -sN)")
+
+
+def parse_data_arguments(ap):
+    """Parses and applies the data arguments (the shard count names the indices)."""
+    global SHARDS
+    args = ap.parse_args()
+    SHARDS = args.shards
+    return args
 
 
 def main():
@@ -349,7 +362,7 @@ def main():
                     help="refresh after every this many documents while loading (0: once at the end)")
     ap.add_argument("--reuse", action="store_true", help="keep indices that already hold n documents")
     ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = parse_data_arguments(ap)
     radius = args.radius if args.radius is not None else args.bits // 8
 
     client = OpenSearch(args.url, timeout=600)

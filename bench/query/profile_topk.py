@@ -27,7 +27,7 @@ def main():
     ap.add_argument("--engines", default="ours", help="any of bench_query.py's: ours,ours_scan,match_all,hnsw,...")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = bq.parse_data_arguments(ap)
     client = OpenSearch(args.url)
     rng = np.random.default_rng(args.seed)
     centres = rng.integers(0, 256, size=(args.clusters, args.bits // 8), dtype=np.uint8)
