@@ -84,8 +84,7 @@ def main():
     ap.add_argument("--out", required=True)
     args = bq.parse_data_arguments(ap)
 
-    centres, weights, codes, labels = bq.make_codes(args.n, args.bits, args.clusters, args.flip, args.seed)
-    queries = bq.make_queries(centres, weights, args.queries, args.bits, args.flip, args.seed)
+    codes, labels, queries = bq.make_data(args)
     codes16 = codes.view(np.uint16)
     truth = []
     for q in queries:
