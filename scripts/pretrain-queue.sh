@@ -5,7 +5,7 @@
 #   setsid nohup nice -n 19 bash scripts/pretrain-queue.sh >> work-tmp/logs/queue.log 2>&1 &
 # Order: MAE pretraining (database images, 20 epochs); a small epoch grid for single_loss from the pretrained
 # start with a held-out learning curve (picks EPOCHS for every method); 64 bits, seed 0, every trained method
-# from the pretrained start, then from random init at the same budget; seeds 1 and 2; then 32 and 16 bits.
+# from the pretrained start over seeds 0-2 at 64, 32 and 16 bits; then the same cells from random init.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH=src PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1
@@ -76,10 +76,13 @@ run_cell() {  # bits seed start(pretrained|scratch)
     COMMIT_MSG="results: $m $bits bits seed $seed, $EPOCHS epochs from the $start start" commit "$dir"
   done
 }
-for bits in 64 32 16; do
-  for seed in 0 1 2; do
-    run_cell "$bits" "$seed" pretrained
-    run_cell "$bits" "$seed" scratch
+# Every method's three seeds from the pretrained start first (the comparison the targets name), then the same
+# cells from random initialisation.
+for start in pretrained scratch; do
+  for bits in 64 32 16; do
+    for seed in 0 1 2; do
+      run_cell "$bits" "$seed" "$start"
+    done
   done
 done
 say "queue finished"
