@@ -76,13 +76,28 @@ run_cell() {  # bits seed start(pretrained|scratch)
     COMMIT_MSG="results: $m $bits bits seed $seed, $EPOCHS epochs from the $start start" commit "$dir"
   done
 }
-# Every method's three seeds from the pretrained start first (the comparison the targets name), then the same
-# cells from random initialisation.
+# Ablation: the asymmetric method's classification-loss weight in the network step (default 100; 0 is the pure
+# ADSH network step), 64 bits, seed 0, from the pretrained start at the same schedule.
+run_cls_weight_sweep() {
+  for w in 0 10 1000; do
+    local dir=docs/results/ablations/asymmetric-net_cls_weight-$w-pretrained-${EPOCHS}ep
+    [ -f "$dir/asymmetric-64.json" ] && continue
+    say "ablation: asymmetric 64 bits, net_cls_weight=$w"
+    $PY -m vithash evaluate-all --methods asymmetric --bits 64 --seeds 0 --epochs "$EPOCHS" --init-from "$PRE/backbone.pt" \
+        --set net_cls_weight="$w" --results "$dir" --report "$dir/REPORT.md" || exit 1
+    COMMIT_MSG="results: ablation, asymmetric 64 bits with net_cls_weight=$w, $EPOCHS epochs from the pretrained start" \
+      commit "$dir"
+  done
+}
+
+# Every method's three seeds from the pretrained start first (the comparison the targets name; the ablation after the
+# 64-bit cells), then the same cells from random initialisation.
 for start in pretrained scratch; do
   for bits in 64 32 16; do
     for seed in 0 1 2; do
       run_cell "$bits" "$seed" "$start"
     done
+    [ "$start$bits" = pretrained64 ] && run_cls_weight_sweep
   done
 done
 say "queue finished"

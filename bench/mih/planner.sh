@@ -17,7 +17,7 @@ if [ ${#JARS[@]} -eq 0 ]; then
 fi
 LUCENE=${M2:-$HOME/.m2/repository}/org/apache/lucene/lucene-core/10.3.2/lucene-core-10.3.2.jar
 MODEL=bench/mih/results/model-codes.txt
-for set in "uniform 64" "clustered 64" "model 64" "uniform 128" "clustered 128" "clustered 256"; do
+for set in "uniform 64" "clustered 64" "model 64" "uniform 128" "clustered 128" "uniform 256" "clustered 256"; do
     read -r data bits <<<"$set"
     for jar in "${JARS[@]}"; do
         "$JAVA_HOME/bin/java" -Xms4g -Xmx4g --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar" bench/mih/PlannerBench.java "$data" "$bits" "$DOCS" 40 "$MODEL" \

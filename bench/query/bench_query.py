@@ -69,6 +69,41 @@ def make_queries(centres, weights, count, bits, flip, seed):
     return centres[assign] ^ np.packbits(noise, axis=1)
 
 
+def flip_bits(codes, flips, rng):
+    """A copy of `codes` with flips[i] distinct random bits flipped in row i."""
+    bits = codes.shape[1] * 8
+    unpacked = np.unpackbits(codes, axis=1)
+    order = np.argsort(rng.random((len(codes), bits)), axis=1)  # a random permutation of the bit positions per row
+    mask = np.arange(bits)[None, :] < np.asarray(flips)[:, None]
+    rows = np.repeat(np.arange(len(codes)), bits).reshape(len(codes), bits)
+    unpacked[rows[mask], order[mask]] ^= 1
+    return np.packbits(unpacked, axis=1)
+
+
+def make_heldout_style(n, bits, clusters, seed, count):
+    """The data of issue #16's held-out runs: codes around `clusters` random centres (200 there), each with 0-15
+    distinct bits flipped, uniform cluster sizes; each query a stored code with one bit flipped."""
+    rng = np.random.default_rng(seed)
+    centres = rng.integers(0, 256, size=(clusters, bits // 8), dtype=np.uint8)
+    out = np.empty((n, bits // 8), dtype=np.uint8)
+    chunk = 100_000
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        out[start:start + m] = flip_bits(centres[rng.integers(0, clusters, size=m)], rng.integers(0, 16, size=m), rng)
+    labels = rng.integers(0, LABELS, size=n)
+    queries = flip_bits(out[rng.integers(0, n, size=count)], np.ones(count, dtype=int), rng)
+    return centres, out, labels, queries
+
+
+def make_data(args):
+    """(codes, labels, queries) of the data set the arguments name (--style)."""
+    if args.style == "heldout":
+        _, codes, labels, queries = make_heldout_style(args.n, args.bits, args.clusters, args.seed, args.queries)
+        return codes, labels, queries
+    centres, weights, codes, labels = make_codes(args.n, args.bits, args.clusters, args.flip, args.seed)
+    return codes, labels, make_queries(centres, weights, args.queries, args.bits, args.flip, args.seed)
+
+
 POP16 = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.uint8)
 
 
@@ -95,9 +130,15 @@ def doc_source(rep, code_bytes, label, bits):
     raise ValueError(rep)
 
 
+# Primary shards of every index (--shards) and the data style (--style); indices of other shard counts and styles are
+# named apart so that several can stay loaded.
+SHARDS = 1
+STYLE = "zipf"
+
+
 def mapping(rep, bits):
     props = {"label": {"type": "keyword"}}
-    settings = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"}
+    settings = {"number_of_shards": SHARDS, "number_of_replicas": 0, "refresh_interval": "-1"}
     if rep == "ih":
         props["code"] = {"type": "hash_code", "bits": bits}
     elif rep == "ihscan":
@@ -123,7 +164,7 @@ def mapping(rep, bits):
 
 
 def index_name(rep, n, bits):
-    return f"bench-{rep}-{bits}-{n}"
+    return f"bench-{rep}-{bits}-{n}" + (f"-s{SHARDS}" if SHARDS > 1 else "") + ("-heldout" if STYLE == "heldout" else "")
 
 
 def count(client, index):
@@ -332,6 +373,19 @@ def add_data_arguments(ap, queries):
     ap.add_argument("--flip", type=float, default=0.08, help="per-bit flip probability around a cluster centre")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--queries", type=int, default=queries)
+    ap.add_argument("--shards", type=int, default=1, help="primary shards per index (indices of more than one are named -sN)")
+    ap.add_argument("--style", choices=["zipf", "heldout"], default="zipf",
+                    help="zipf: Zipf-sized clusters, per-bit flips (--flip), queries near centres; heldout: uniform "
+                         "clusters (use --clusters 200), 0-15 bits flipped per code, each query a stored code with one "
+                         "bit flipped (indices named -heldout)")
+
+
+def parse_data_arguments(ap):
+    """Parses and applies the data arguments (the shard count names the indices)."""
+    global SHARDS, STYLE
+    args = ap.parse_args()
+    SHARDS, STYLE = args.shards, args.style
+    return args
 
 
 def main():
@@ -349,7 +403,7 @@ def main():
                     help="refresh after every this many documents while loading (0: once at the end)")
     ap.add_argument("--reuse", action="store_true", help="keep indices that already hold n documents")
     ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = parse_data_arguments(ap)
     radius = args.radius if args.radius is not None else args.bits // 8
 
     client = OpenSearch(args.url, timeout=600)
@@ -363,8 +417,7 @@ def main():
                if need.get(e, "hnsw" if e.startswith("hnsw") else "eshnsw" if e.startswith("es_hnsw") else None) in reps]
 
     log(f"generating {args.n} codes of {args.bits} bits")
-    centres, weights, codes, labels = make_codes(args.n, args.bits, args.clusters, args.flip, args.seed)
-    queries = make_queries(centres, weights, args.queries, args.bits, args.flip, args.seed)
+    codes, labels, queries = make_data(args)
     labels_q = np.random.default_rng(args.seed + 7).integers(0, LABELS, size=args.queries)
     codes16 = codes.view(np.uint16)
     log("exact ground truth")

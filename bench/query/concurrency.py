@@ -6,6 +6,9 @@ on indices loaded by bench_query.py (same --n/--bits/--seed; run it first, with 
 Each (client count, engine) block sends the same queries from that many threads (one HTTP connection each; the
 client shares the machine's cores with the node, so read QPS as a lower bound and compare engines within a run);
 blocks alternate engine order per client count. Every answer's recall is checked against brute force.
+`--shards 3` uses the 3-shard indices (bench_query.py --shards 3 loads them); `--concurrent-segment-search none,all`
+repeats the blocks with OpenSearch's cluster setting `search.concurrent_segment_search.mode` at each value (restored
+to the node's default at the end).
 
   PYTHONPATH=src /usr/bin/python3 bench/query/concurrency.py --url http://127.0.0.1:9270 --n 1000000 \
       --out docs/bench/results/concurrency-1M-64.json
@@ -76,11 +79,12 @@ def main():
     ap.add_argument("--per-client", type=int, default=0, help="queries per client (default: 400 / clients, at least 50)")
     ap.add_argument("--engines", default="ours,ours_scan,hnsw,hnsw_ef256,knn_score")
     ap.add_argument("--slow-per-client", type=int, default=10, help="queries per client for knn_score (slow)")
+    ap.add_argument("--concurrent-segment-search", default="",
+                    help="comma-separated values of search.concurrent_segment_search.mode to run under (default: as set)")
     ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = bq.parse_data_arguments(ap)
 
-    centres, weights, codes, labels = bq.make_codes(args.n, args.bits, args.clusters, args.flip, args.seed)
-    queries = bq.make_queries(centres, weights, args.queries, args.bits, args.flip, args.seed)
+    codes, labels, queries = bq.make_data(args)
     codes16 = codes.view(np.uint16)
     truth = []
     for q in queries:
@@ -92,16 +96,23 @@ def main():
         assert bq.count(client, index) == args.n, f"{index} does not hold {args.n} documents: run bench_query.py first"
     engines = [e for e in args.engines.split(",") if e]
     result = {"config": vars(args), "machine": bq.machine_info(), "blocks": []}
-    for c, clients in enumerate(int(x) for x in args.clients.split(",")):
-        order = engines if c % 2 == 0 else list(reversed(engines))
-        for engine in order:
-            per = args.slow_per_client if engine == "knn_score" else (args.per_client or max(50, 400 // clients))
-            run_concurrent(args.url, engine, queries, args.bits, args.n, clients, max(2, per // 5), truth)  # warm-up
-            block = {"engine": engine, **run_concurrent(args.url, engine, queries, args.bits, args.n, clients, per, truth)}
-            result["blocks"].append(block)
-            bq.log(f"{clients} clients {engine}: {block['qps']:.1f} QPS, p50 {block['p50_ms']:.2f} ms, "
-                   f"p99 {block['p99_ms']:.2f} ms, recall {block['recall_at_10']}, errors {block['errors']}")
-            bq.save(args.out, result)
+    modes = [m for m in args.concurrent_segment_search.split(",") if m] or [None]
+    for mode in modes:
+        if mode is not None:
+            client.put("/_cluster/settings", {"persistent": {"search.concurrent_segment_search.mode": mode}})
+        for c, clients in enumerate(int(x) for x in args.clients.split(",")):
+            order = engines if c % 2 == 0 else list(reversed(engines))
+            for engine in order:
+                per = args.slow_per_client if engine == "knn_score" else (args.per_client or max(50, 400 // clients))
+                run_concurrent(args.url, engine, queries, args.bits, args.n, clients, max(2, per // 5), truth)  # warm-up
+                block = {"engine": engine, "shards": args.shards, "concurrent_segment_search": mode,
+                         **run_concurrent(args.url, engine, queries, args.bits, args.n, clients, per, truth)}
+                result["blocks"].append(block)
+                bq.log(f"{mode or ''} {clients} clients {engine}: {block['qps']:.1f} QPS, p50 {block['p50_ms']:.2f} ms, "
+                       f"p99 {block['p99_ms']:.2f} ms, recall {block['recall_at_10']}, errors {block['errors']}")
+                bq.save(args.out, result)
+    if modes != [None]:
+        client.put("/_cluster/settings", {"persistent": {"search.concurrent_segment_search.mode": None}})
     result["machine"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     bq.save(args.out, result)
 

@@ -27,13 +27,9 @@ def main():
     ap.add_argument("--engines", default="ours", help="any of bench_query.py's: ours,ours_scan,match_all,hnsw,...")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = bq.parse_data_arguments(ap)
     client = OpenSearch(args.url)
-    rng = np.random.default_rng(args.seed)
-    centres = rng.integers(0, 256, size=(args.clusters, args.bits // 8), dtype=np.uint8)
-    weights = 1.0 / np.arange(1, args.clusters + 1) ** 0.8
-    weights /= weights.sum()
-    queries = bq.make_queries(centres, weights, args.queries, args.bits, args.flip, args.seed)
+    _, _, queries = bq.make_data(args)  # the same queries as bench_query.py (generating the codes takes seconds)
     engines = [e for e in args.engines.split(",") if e]
     rows = {e: [] for e in engines}
     for rnd in range(args.rounds):  # engines in alternating order, each block warmed up first

@@ -167,14 +167,20 @@ public final class SubstringLayout {
     }
 
     static long binomial(int n, int s) {
-        if (s < 0 || s > n) {
-            return 0;
+        return s < 0 || s > n ? 0 : BINOMIALS[n][s];
+    }
+
+    /** C(n, s) for every substring length: the planner asks for them before every round of every query. */
+    private static final long[][] BINOMIALS = new long[MAX_LENGTH + 1][];
+
+    static {
+        for (int n = 0; n <= MAX_LENGTH; n++) {
+            BINOMIALS[n] = new long[n + 1];
+            BINOMIALS[n][0] = BINOMIALS[n][n] = 1;
+            for (int s = 1; s < n; s++) {
+                BINOMIALS[n][s] = BINOMIALS[n - 1][s - 1] + BINOMIALS[n - 1][s];
+            }
         }
-        long c = 1;
-        for (int i = 1; i <= s; i++) {
-            c = c * (n - s + i) / i;
-        }
-        return c;
     }
 
     @Override

@@ -42,7 +42,7 @@ public final class HammingTopKQuery extends Query {
     private final SegmentCache cache;
     private final SubstringLayout layout; // null: the field's substrings are not indexed, every segment is scanned
     private final ProbeCost.Mode mode;
-    private final String plan; // what the rewrite that produced this copy did; not part of equality
+    private final TopKPlan plan; // what the rewrite that produced this copy did (printed only when asked); not part of equality
 
     /** A query on a field without indexed substrings: every segment is scanned. */
     public HammingTopKQuery(String field, byte[] code, int k, int maxDistance, Query filter, SegmentCache cache) {
@@ -77,7 +77,7 @@ public final class HammingTopKQuery extends Query {
         SegmentCache cache,
         SubstringLayout layout,
         ProbeCost.Mode mode,
-        String plan
+        TopKPlan plan
     ) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1, got " + k);
@@ -113,7 +113,7 @@ public final class HammingTopKQuery extends Query {
 
     /** What the planner chose per segment in the rewrite that produced this copy; null before any rewrite or without substrings. */
     String plan() {
-        return plan;
+        return plan == null ? null : plan.toString();
     }
 
     @Override
@@ -134,7 +134,7 @@ public final class HammingTopKQuery extends Query {
                 searchSegment(leaf, codes, query, probe, filterWeight, filterDocs, selector, segments);
             }
         }
-        HammingTopKQuery planned = segments == null ? this : new HammingTopKQuery(field, code, k, maxDistance, filter, cache, layout, mode, segments.toString());
+        HammingTopKQuery planned = segments == null ? this : new HammingTopKQuery(field, code, k, maxDistance, filter, cache, layout, mode, segments);
         return new HammingTopDocsQuery(planned, selector.result(), reader);
     }
 

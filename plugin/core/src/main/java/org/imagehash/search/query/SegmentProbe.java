@@ -37,6 +37,10 @@ final class SegmentProbe {
     private final SegmentCache cache;
     private final ProbeCost.Mode mode;
     private final long[] query;
+    private final long[] querySubstrings;
+
+    /** Share of the scan's cost that probing may spend before it consults a sample about the k-th distance. */
+    static final double EXPLORE = 0.1;
 
     SegmentProbe(String field, SubstringLayout layout, SegmentCache cache, ProbeCost.Mode mode, long[] query) {
         this.field = field;
@@ -44,6 +48,7 @@ final class SegmentProbe {
         this.cache = cache;
         this.mode = mode;
         this.query = query;
+        this.querySubstrings = layout.substrings(query);
     }
 
     // ---- top k
@@ -71,6 +76,7 @@ final class SegmentProbe {
         final Pending pending = filterWeight == null ? null : new Pending();
         final int[] radius = new int[m];
         Arrays.fill(radius, -1);
+        boolean sampled = false;
         // A document comes once per substring it shares with the query's probes. The visited check runs only for the
         // few within the limit: one seen farther stays farther, since the limit only falls.
         SegmentProber.DocConsumer verify = doc -> {
@@ -93,18 +99,32 @@ final class SegmentProbe {
                 // Before each round: give up if the work so far plus the next round would exceed the scan, the round
                 // priced by the query's own buckets (counted before any is read: a query like the indexed codes lands
                 // in buckets far fuller than the segment's mean, which is what made probing lose on a model's codes),
-                // once its lookups alone fit. Once every substring has been probed to radius 1 and k candidates are in
-                // hand, also if proving their k-th distance would take more than four times the scan: that distance
-                // only falls, so this is an upper bound (it stops large k and far neighbours early, before their
-                // rounds are spent). Earlier, the k-th distance found is still far above the final one and would stop
-                // searches that end cheaply.
+                // once its lookups alone fit.
                 long next = layout.probesAt(j, s);
-                boolean overBudget = cost(prober, next, 0, codes) > budget
-                    || (budget != Double.POSITIVE_INFINITY && cost(prober, next, prober.postingsAt(j, s), codes) > budget);
-                if (overBudget) {
+                double withNext = cost(prober, next, 0, codes);
+                if (withNext <= budget && budget != Double.POSITIVE_INFINITY) {
+                    withNext = cost(prober, next, prober.postingsAt(j, s), codes);
+                }
+                if (withNext > budget) {
                     plan.gaveUp();
                     return false;
                 }
+                // The first rounds that together cost under a tenth of the scan run without asking (they find exact and
+                // near duplicates, which no sample would show). Past that, a large segment whose k-th distance is not
+                // yet known to be cheap to prove consults a sample once: when the neighbours are far, finding out by
+                // probing would cost up to a scan before the scan itself.
+                if (sampled == false && withNext > EXPLORE * budget && mode == ProbeCost.Mode.AUTO && SegmentSample.worthSampling(codes)) {
+                    sampled = true;
+                    int kth = estimatedKthDistance(codes, k, filterCost, nearest.limit(), prober, budget);
+                    if (kth >= 0) {
+                        plan.estimatedTooFar(kth);
+                        return false;
+                    }
+                }
+                // Once every substring has been probed to radius 1 and k candidates are in hand, also give up if
+                // proving their k-th distance would take more than four times the scan: that distance only falls, so
+                // this is an upper bound. Earlier, the k-th distance found is still far above the final one and would
+                // stop searches that end cheaply.
                 if (s >= 2 && nearest.hasK() && cost(prober, lookupsToProve(radius, j, s, nearest.limit()), codes) > 4 * budget) {
                     plan.gaveUp();
                     return false;
@@ -116,6 +136,37 @@ final class SegmentProbe {
                 }
             }
         }
+    }
+
+    /**
+     * The k-th distance that a sample of the segment suggests (at most {@code limit}, the k-th found so far), if proving
+     * it by probing would cost more than the scan; -1 when probing looks cheaper. Finding that out by probing costs up
+     * to a scan when the neighbours are far; the sample costs 1/{@link SegmentSample#FRACTION} of one.
+     */
+    private int estimatedKthDistance(SegmentCodes codes, int k, long filterCost, int limit, SegmentProber prober, double budget) {
+        if (provingCost(codes, radii(limit), prober) <= budget) {
+            return -1; // the first round found k codes near enough: no need to estimate
+        }
+        SegmentSample sample = new SegmentSample(codes, query);
+        long candidates = filterCost < 0 ? codes.count() : Math.min(filterCost, codes.count());
+        int kth = sample.kthDistance(k, candidates, limit);
+        int[] radius = radii(kth);
+        if (provingCost(codes, radius, prober) > budget) {
+            return kth;
+        }
+        // the query's neighbourhood may be denser than the mean: the sample's codes within each substring's radius
+        // (postings come from every code, filtered or not)
+        double postings = sample.postings(layout, querySubstrings, radius, codes.count());
+        return ProbeCost.probe(lookups(radius), postings, codes.maxDoc(), codes.words()) > budget ? kth : -1;
+    }
+
+    /** Cost of probing to these radii with the segment's mean postings per lookup; infinite for null (every code). */
+    private double provingCost(SegmentCodes codes, int[] radius, SegmentProber prober) {
+        if (radius == null) {
+            return Double.POSITIVE_INFINITY;
+        }
+        long lookups = lookups(radius);
+        return ProbeCost.probe(lookups, lookups * prober.postingsPerTerm(), codes.maxDoc(), codes.words());
     }
 
     /** Estimated cost of the work done so far plus {@code moreLookups}, each with the segment's mean postings. */

@@ -12,11 +12,14 @@ final class TopKPlan {
     private int probed;
     private int scanned;
     private int shown;
-    private boolean gaveUp;
+    private int estimatedKth = -1; // why a segment that could be probed was scanned: the sample's k-th distance,
+    private boolean gaveUp; // or probing went over its budget
 
     void probed(int radius, long lookups, long postings) {
         probed++;
-        add("probe(radius:" + radius + " lookups:" + lookups + " postings:" + postings + ")");
+        if (next()) {
+            text.append("probe(radius:").append(radius).append(" lookups:").append(lookups).append(" postings:").append(postings).append(')');
+        }
     }
 
     /** Probing went over its budget; the segment is scanned next. */
@@ -24,18 +27,35 @@ final class TopKPlan {
         gaveUp = true;
     }
 
-    void scanned(int maxDoc) {
-        scanned++;
-        add((gaveUp ? "probe_over_budget->" : "") + "scan(docs:" + maxDoc + ")");
-        gaveUp = false;
+    /** The sample put the k-th distance at {@code kth}, too far to probe; the segment is scanned next. */
+    void estimatedTooFar(int kth) {
+        estimatedKth = kth;
     }
 
-    private void add(String segment) {
+    void scanned(int maxDoc) {
+        scanned++;
+        if (next()) {
+            if (gaveUp) {
+                text.append("probe_over_budget->");
+            } else if (estimatedKth >= 0) {
+                text.append("estimate(kth:").append(estimatedKth).append(")->");
+            }
+            text.append("scan(docs:").append(maxDoc).append(')');
+        }
+        gaveUp = false;
+        estimatedKth = -1;
+    }
+
+    /** Whether the next segment is shown (the separator is then written); only the first few are. */
+    private boolean next() {
         if (shown++ < MAX_SEGMENTS_SHOWN) {
-            text.append(text.length() == 0 ? "" : ", ").append(segment);
-        } else if (shown == MAX_SEGMENTS_SHOWN + 1) {
+            text.append(text.length() == 0 ? "" : ", ");
+            return true;
+        }
+        if (shown == MAX_SEGMENTS_SHOWN + 1) {
             text.append(", ...");
         }
+        return false;
     }
 
     @Override

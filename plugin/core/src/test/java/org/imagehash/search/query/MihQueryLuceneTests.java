@@ -24,7 +24,9 @@ import org.apache.lucene.tests.index.RandomIndexWriter;
 import org.apache.lucene.tests.search.QueryUtils;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCache;
+import org.imagehash.search.index.SegmentCodes;
 import org.imagehash.search.mih.ProbeCost;
 import org.imagehash.search.mih.SubstringLayout;
 import org.imagehash.search.HashCodeTestCase;
@@ -37,6 +39,10 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThan;
 
 /**
  * Multi-index hashing gives exactly the linear scan's results: randomized indices (widths, substring counts, clustered
@@ -259,11 +265,13 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
         Explanation explanation = searcher.explain(near, top.scoreDocs[0].doc);
         assertTrue(explanation.getDescription(), explanation.getDescription().contains("plan: segments probed:1"));
 
-        // uniform random codes and a random query: the 100 nearest are ~15 bits away, probing would cost more
+        // uniform random codes and a random query: the 100 nearest are ~15 bits away, probing would cost more; the
+        // sample says so after the first round, before the planner has spent its budget finding out
         HammingTopKQuery far = new HammingTopKQuery(FIELD, randomByteArrayOfLength(8), 100, 64, null, cache, layout, ProbeCost.Mode.AUTO);
         String farPlan = searcher.rewrite(far).toString();
         assertTrue(farPlan, farPlan.contains("segments probed:0 scanned:1"));
-        assertTrue(farPlan, farPlan.contains("probe_over_budget->scan"));
+        assertTrue(farPlan, farPlan.contains("estimate(kth:"));
+        assertTrue(farPlan, farPlan.contains(")->scan"));
         assertEquals(100, searcher.search(far, 100).scoreDocs.length);
 
         // radius: 0 is one lookup; 40 bits would enumerate most of every substring
@@ -277,6 +285,80 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
             assertTrue(e.getDescription(), e.getDescription().contains("probing 4 substring values"));
         }
         reader.close();
+        dir.close();
+    }
+
+    /**
+     * A query with a few near neighbours in a large segment of random codes: a sample of 1/256 of the segment would
+     * most likely hold none of them and put the 10th nearest far away, but the first rounds, which cost little, find
+     * them before the sample is asked, so the segment is probed (and the answer is the scan's).
+     */
+    public void testPlannerFindsRareNearNeighboursBeforeAskingTheSample() throws IOException {
+        SubstringLayout layout = new SubstringLayout(64, 4);
+        byte[] query = randomByteArrayOfLength(8);
+        List<byte[]> codes = new ArrayList<>();
+        for (int i = 0; i < 60_000; i++) {
+            byte[] code = randomByteArrayOfLength(8);
+            if (i % 2_000 == 0) { // 30 codes 1-3 bits from the query
+                code = query.clone();
+                for (int flip = randomIntBetween(1, 3); flip > 0; flip--) {
+                    int bit = randomIntBetween(0, 63);
+                    code[bit / 8] ^= (byte) (1 << (bit % 8));
+                }
+            }
+            codes.add(code);
+        }
+        Directory dir = oneSegment(layout, codes);
+        try (IndexReader reader = DirectoryReader.open(dir)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            HammingTopKQuery near = new HammingTopKQuery(FIELD, query, 10, 64, null, cache, layout, ProbeCost.Mode.AUTO);
+            String plan = searcher.rewrite(near).toString();
+            assertTrue(plan, plan.contains("segments probed:1 scanned:0"));
+            TopDocs probed = searcher.search(near, 10);
+            TopDocs scanned = searcher.search(new HammingTopKQuery(FIELD, query, 10, 64, null, cache), 10);
+            assertEquals(10, probed.scoreDocs.length);
+            for (int i = 0; i < 10; i++) {
+                assertEquals(scanned.scoreDocs[i].doc, probed.scoreDocs[i].doc);
+                assertEquals(scanned.scoreDocs[i].score, probed.scoreDocs[i].score, 0f);
+                assertThat(HammingScore.distance(probed.scoreDocs[i].score, 1f), lessThan(4));
+            }
+        }
+        dir.close();
+    }
+
+    /**
+     * The sample that the planner consults before probing a large segment: a quarter of the codes are 2 bits from the
+     * query and the rest random (~32 bits away), so the 100th nearest is 2 bits away and the 40,000th far; probing
+     * the first substring to radius 0 reads the near codes whose two flips fall outside it (48/64 * 47/63 of 20,000).
+     */
+    public void testSampleEstimatesTheKthDistanceAndTheBuckets() throws IOException {
+        SubstringLayout layout = new SubstringLayout(64, 4);
+        byte[] query = randomByteArrayOfLength(8);
+        List<byte[]> codes = new ArrayList<>();
+        for (int i = 0; i < 80_000; i++) {
+            byte[] code = randomByteArrayOfLength(8);
+            if (i % 4 == 0) {
+                code = query.clone();
+                int a = randomIntBetween(0, 63);
+                int b = (a + randomIntBetween(1, 63)) % 64;
+                code[a / 8] ^= (byte) (1 << (a % 8));
+                code[b / 8] ^= (byte) (1 << (b % 8));
+            }
+            codes.add(code);
+        }
+        Directory dir = oneSegment(layout, codes);
+        try (DirectoryReader reader = DirectoryReader.open(dir)) {
+            SegmentCodes segment = SegmentCodes.load(reader.leaves().get(0).reader(), FIELD, 64);
+            assertTrue(SegmentSample.worthSampling(segment));
+            long[] words = HashCodes.toWords(query);
+            SegmentSample sample = new SegmentSample(segment, words);
+            assertEquals(2, sample.kthDistance(100, segment.count(), 64));
+            assertEquals(2, sample.kthDistance(12_000, segment.count(), 64));
+            assertThat(sample.kthDistance(40_000, segment.count(), 64), greaterThan(16));
+            assertEquals("never beyond the limit", 10, sample.kthDistance(40_000, segment.count(), 10));
+            double postings = sample.postings(layout, layout.substrings(words), new int[] { 0, -1, -1, -1 }, segment.count());
+            assertThat(postings, allOf(greaterThan(7_000.0), lessThan(15_500.0)));
+        }
         dir.close();
     }
 
