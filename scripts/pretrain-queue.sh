@@ -84,7 +84,7 @@ run_cls_weight_sweep() {
     [ -f "$dir/asymmetric-64.json" ] && continue
     say "ablation: asymmetric 64 bits, net_cls_weight=$w"
     $PY -m vithash evaluate-all --methods asymmetric --bits 64 --seeds 0 --epochs "$EPOCHS" --init-from "$PRE/backbone.pt" \
-        --set net_cls_weight="$w" --results "$dir" --report "$dir/REPORT.md" || exit 1
+        --set asymmetric.net_cls_weight="$w" --results "$dir" --report "$dir/REPORT.md" || exit 1
     COMMIT_MSG="results: ablation, asymmetric 64 bits with net_cls_weight=$w, $EPOCHS epochs from the pretrained start" \
       commit "$dir"
   done

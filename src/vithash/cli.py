@@ -57,7 +57,8 @@ def _add_common(p):
                    help="backbone setting, e.g. width=128 depth=6 patch=4 stem_convs=0, or arch=vit_b16 "
                         "weights=FILE (vit_s16, vit_b16, vit_b32, vit_l16; torchvision or timm state dict)")
     p.add_argument("--set", action="extend", nargs="+", metavar="KEY=VALUE",
-                   help="method hyperparameter, e.g. margin=0.3")
+                   help="method hyperparameter, e.g. margin=0.3 (evaluate-all: METHOD.KEY=VALUE, e.g. "
+                        "asymmetric.net_cls_weight=0)")
     p.add_argument("--work-dir", default=DEFAULT_WORK)
 
 

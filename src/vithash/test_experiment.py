@@ -112,3 +112,16 @@ def test_evaluate_all_runs_every_seed_and_reports_mean_and_std(tmp_path):
              for name in ("greedyhash-8.json", "greedyhash-8-seed1.json")]
     assert seeds == [0, 1]
     assert "± " in (tmp_path / "RESULTS.md").read_text()
+
+
+def test_evaluate_all_applies_method_scoped_settings_in_their_own_work_folder(tmp_path):
+    pool = toy_pool(20)
+    split = make_split(pool.labels, pool.is_test_split, queries_per_class=5, train_per_class=10, seed=0)
+    args = (pool, split, ["greedyhash"], [8], TINY, TrainConfig(epochs=1, batch_size=16))
+    with pytest.raises(SystemExit, match=r"--set alpha=\.\.\.: name the method"):  # a bare key would be ignored
+        evaluate_all(*args, str(tmp_path / "r0"), str(tmp_path / "work"), hyper_by_method={"alpha": 0.5})
+    evaluate_all(*args, str(tmp_path / "r1"), str(tmp_path / "work"), hyper_by_method={"greedyhash.alpha": 0.5},
+                 report_path=str(tmp_path / "R.md"), log=lambda *a: None)
+    result = json.load(open(tmp_path / "r1" / "greedyhash-8.json"))
+    assert result["hyper"]["alpha"] == 0.5
+    assert os.listdir(tmp_path / "work") == ["table-greedyhash.alpha=0.5"]

@@ -20,7 +20,13 @@ def evaluate_all(pool, split, methods, bits_list, model_cfg, train_cfg, results_
                  hyper_by_method=None, report_path="docs/RESULTS.md", log=print, workers=0, device="cpu",
                  seeds=None, init_from=None):
     os.makedirs(results_dir, exist_ok=True)
+    unscoped = [k for k in hyper_by_method or {} if k.split(".", 1)[0] not in methods or "." not in k]
+    if unscoped:
+        raise SystemExit(f"--set {unscoped[0]}=...: name the method it is for, e.g. --set {methods[0]}.margin=0.3 "
+                         f"(methods of this run: {', '.join(methods)})")
     tag = "pretrained" if init_from else "table"
+    if hyper_by_method:  # runs with changed hyperparameters keep their checkpoints apart from the default runs'
+        tag += "-" + "-".join(f"{k}={v}" for k, v in sorted(hyper_by_method.items()))
     # Shortest codes first across methods would leave the headline 64-bit row for last; run 64 bits first
     # (every seed of it), and within a code length every method's first seed before any method's second.
     for bits in sorted(bits_list, reverse=True):
