@@ -32,6 +32,7 @@ public final class SegmentProber {
     }
 
     /**
+     * @param querySubstrings the query code's substrings ({@link SubstringLayout#substrings}), split once per query
      * @param codesInSegment documents of the segment with a code
      * @return null when the segment's substring terms do not cover every document with a code: none at all, or a
      *     segment that holds documents written before the field indexed substrings (a mapping from before substrings
@@ -42,7 +43,7 @@ public final class SegmentProber {
         LeafReaderContext context,
         String field,
         SubstringLayout layout,
-        long[] queryWords,
+        long[] querySubstrings,
         int codesInSegment,
         SegmentCache cache
     ) throws IOException {
@@ -56,7 +57,7 @@ public final class SegmentProber {
         if (tables == null) {
             return null;
         }
-        return new SegmentProber(layout, layout.substrings(queryWords), tables);
+        return new SegmentProber(layout, querySubstrings, tables);
     }
 
     /** Mean number of documents per stored substring value in this segment: the planner's guess per probe. */

@@ -37,7 +37,7 @@ final class SegmentProbe {
     private final SegmentCache cache;
     private final ProbeCost.Mode mode;
     private final long[] query;
-    private final long[] querySubstrings;
+    private final long[] querySubstrings; // split once per query, for every segment's prober and the sample
 
     /** Share of the scan's cost that probing may spend before it consults a sample about the k-th distance. */
     static final double EXPLORE = 0.1;
@@ -62,7 +62,7 @@ final class SegmentProbe {
      */
     boolean topK(LeafReaderContext leaf, SegmentCodes codes, int k, Weight filterWeight, long filterCost, TopKSelector selector, TopKPlan plan)
         throws IOException {
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, codes.count(), cache);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes.count(), cache);
         if (prober == null) {
             return false;
         }
@@ -281,7 +281,7 @@ final class SegmentProbe {
         if (radius == null || mode == ProbeCost.Mode.SCAN) {
             return false;
         }
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, codes.count(), cache);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes.count(), cache);
         if (prober == null || mode == ProbeCost.Mode.PROBE) {
             return prober != null;
         }
@@ -301,7 +301,7 @@ final class SegmentProbe {
 
     /** The documents of a segment within {@code maxDistance}, found by probing to {@code radius}. */
     FoundDocs within(LeafReaderContext leaf, SegmentCodes codes, int[] radius, int maxDistance) throws IOException {
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, query, codes.count(), cache);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes.count(), cache);
         if (prober == null) {
             return FoundDocs.NONE;
         }
