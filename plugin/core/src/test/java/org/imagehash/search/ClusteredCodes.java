@@ -28,7 +28,7 @@ public final class ClusteredCodes {
         int flips = random.nextInt(maxFlips + 1);
         for (int f = 0; f < flips; f++) {
             int bit = random.nextInt(bits);
-            code[bit / 8] ^= (byte) (1 << (bit % 8));
+            HashCodeTestCase.flipBit(code, bit);
         }
         return code;
     }

@@ -20,6 +20,11 @@ public abstract class HashCodeTestCase extends LuceneTestCase {
         return values[random().nextInt(values.length)];
     }
 
+    /** Flips bit {@code bit} of {@code code} in place (bit 0 is the lowest bit of the first byte). */
+    public static void flipBit(byte[] code, int bit) {
+        code[bit / 8] ^= (byte) (1 << (bit % 8));
+    }
+
     /** Uniform random bytes from the test's random. */
     public static byte[] randomByteArrayOfLength(int length) {
         return randomBytes(random(), length);

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.imagehash.search.HashCodeTestCase.flipBit;
 import static org.imagehash.search.HashCodeTestCase.randomBoolean;
 import static org.imagehash.search.HashCodeTestCase.randomByteArrayOfLength;
 import static org.imagehash.search.HashCodeTestCase.randomIntBetween;
@@ -99,7 +100,7 @@ public final class RandomCodeIndex implements AutoCloseable {
         byte[] code = center.clone();
         for (int f = 0; f < flips; f++) {
             int bit = randomIntBetween(0, bits - 1);
-            code[bit / 8] ^= (byte) (1 << (bit % 8));
+            flipBit(code, bit);
         }
         return code;
     }

@@ -303,7 +303,7 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
                 code = query.clone();
                 for (int flip = randomIntBetween(1, 3); flip > 0; flip--) {
                     int bit = randomIntBetween(0, 63);
-                    code[bit / 8] ^= (byte) (1 << (bit % 8));
+                    flipBit(code, bit);
                 }
             }
             codes.add(code);
@@ -341,8 +341,8 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
                 code = query.clone();
                 int a = randomIntBetween(0, 63);
                 int b = (a + randomIntBetween(1, 63)) % 64;
-                code[a / 8] ^= (byte) (1 << (a % 8));
-                code[b / 8] ^= (byte) (1 << (b % 8));
+                flipBit(code, a);
+                flipBit(code, b);
             }
             codes.add(code);
         }
@@ -376,7 +376,7 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
             if (i % 2 == 0) { // the dense query's first 16 bits, then one bit flipped among the other 48
                 code = dense.clone();
                 int bit = 16 + randomIntBetween(0, 47);
-                code[bit / 8] ^= (byte) (1 << (bit % 8));
+                flipBit(code, bit);
             }
             codes.add(code);
         }
