@@ -92,14 +92,13 @@ def make_heldout_style(n, bits, clusters, seed, count):
         out[start:start + m] = flip_bits(centres[rng.integers(0, clusters, size=m)], rng.integers(0, 16, size=m), rng)
     labels = rng.integers(0, LABELS, size=n)
     queries = flip_bits(out[rng.integers(0, n, size=count)], np.ones(count, dtype=int), rng)
-    return centres, out, labels, queries
+    return out, labels, queries
 
 
 def make_data(args):
     """(codes, labels, queries) of the data set the arguments name (--style)."""
     if args.style == "heldout":
-        _, codes, labels, queries = make_heldout_style(args.n, args.bits, args.clusters, args.seed, args.queries)
-        return codes, labels, queries
+        return make_heldout_style(args.n, args.bits, args.clusters, args.seed, args.queries)
     centres, weights, codes, labels = make_codes(args.n, args.bits, args.clusters, args.flip, args.seed)
     return codes, labels, make_queries(centres, weights, args.queries, args.bits, args.flip, args.seed)
 
