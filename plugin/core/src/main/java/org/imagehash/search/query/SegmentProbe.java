@@ -292,10 +292,12 @@ final class SegmentProbe {
             return prober != null;
         }
         double scan = ProbeCost.scan(codes.maxDoc(), codes.words(), -1);
-        if (ProbeCost.probe(lookups, 0, codes.maxDoc(), codes.words()) > scan) {
-            return false; // the lookups alone cost more: not worth counting the buckets
+        // the query's own buckets, counted before any is read (see topK); counting costs its lookups once more, so
+        // probing can win only if twice its lookups cost less than the scan (charging them once, a radius of 12 on
+        // 64-bit codes in a 100k segment counted 1,108 buckets to decide on the scan: 1.7x the scan's own time)
+        if (ProbeCost.probe(2 * lookups, 0, codes.maxDoc(), codes.words()) > scan) {
+            return false;
         }
-        // the query's own buckets, counted before any is read (see topK); counting costs its lookups once more
         long postings = 0;
         for (int j = 0; j < radius.length; j++) {
             for (int i = 0; i <= radius[j]; i++) {
