@@ -137,6 +137,10 @@ def test_report_adds_a_table_per_results_subfolder_and_the_pretraining_runs(tmp_
     start = {"init_from": {"path": "work-tmp/pre/backbone.pt", "key": "k", "kind": "pretrain"}}
     for seed, v in ((0, 0.80), (1, 0.82)):
         json.dump(run("csq", 64, seed, v, **start), open(tmp_path / "pretrained-30ep" / f"csq-64-seed{seed}.json", "w"))
+    for seed, v in ((0, 0.85), (1, 0.86)):
+        json.dump(run("single_loss", 64, seed, v, **start),
+                  open(tmp_path / "pretrained-30ep" / f"single_loss-64-seed{seed}.json", "w"))
+    json.dump(run("asymmetric", 64, 0, 0.83, **start), open(tmp_path / "pretrained-30ep" / "asymmetric-64.json", "w"))
     json.dump({"train_size": 69000, "train_set": "database", "epochs": 20, "train_seconds": 1500.0,
                "images_per_second": 920.0, "final_loss": 0.5, "knn": {"accuracy_before": 0.68, "accuracy_after": 0.8}},
               open(tmp_path / "pretrain" / "mae.json", "w"))
@@ -144,4 +148,8 @@ def test_report_adds_a_table_per_results_subfolder_and_the_pretraining_runs(tmp_
     text = (tmp_path / "R.md").read_text()
     assert "## mAP@all: `pretrained-30ep/` (30 epochs, from `pre`)" in text
     assert "| csq | 0.810 ± 0.014 (2) |" in text
+    # each source method against the best baseline of the folder, with the noise verdict and the +0.03 target
+    assert "### Source methods vs the best baseline, `pretrained-30ep/`" in text
+    assert "| 64 | single_loss (2) | csq (2) | +0.045 | beyond 2 standard errors | met |" in text
+    assert "| 64 | asymmetric (1) | csq (2) | +0.020 | one seed: noise unknown | missed |" in text
     assert "| mae | 69,000 (database) | 20 | 1500 | 920 | 0.5000 | 0.6800 | 0.8000 | as pretraining left" in text
