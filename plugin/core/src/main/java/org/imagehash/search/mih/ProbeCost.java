@@ -44,18 +44,25 @@ public final class ProbeCost {
      * uniform 64-bit codes (an instrumented copy of the planner): 20-35 ns per posting in a top 10's first rounds, of
      * which only 1 in 25 passed the k-th distance found, against about 4.5 ns in a radius probe and 0.12-0.15 ns per
      * code for the scan; the cause of the difference was not isolated. Priced at the radius rate, the planner's free
-     * first rounds spent up to a quarter of the scan's real time on far neighbours before it asked the sample.
+     * first rounds spent up to a quarter of the scan's real time on far neighbours before it asked the sample. Only
+     * where the codes fit the caches: beyond, every posting is a cache miss either way ({@link #POSTING_NS_UNCACHED}),
+     * and the factor halved the speed-up of top 10 on 10M clustered codes (4.3x to 2.4x the scan's speed) while
+     * saving 5 % on far top k over 1M 256-bit codes (bench/mih/results/planner-10000000-uncached.jsonl).
      */
     public static final double TOP_K_POSTING_FACTOR = 4;
 
-    /** Cost of a top k's first {@code probes} lookups that read {@code postings} postings in all. */
+    /** Cost of a top k's {@code probes} lookups that read {@code postings} postings in all. */
     public static double topKProbe(double probes, double postings, int maxDoc, int words) {
-        return probe(probes, postings * TOP_K_POSTING_FACTOR, maxDoc, words);
+        return probe(probes, cached(maxDoc, words) ? postings * TOP_K_POSTING_FACTOR : postings, maxDoc, words);
+    }
+
+    private static boolean cached(int maxDoc, int words) {
+        return (long) maxDoc * words * Long.BYTES <= CACHED_CODE_BYTES;
     }
 
     /** Cost of {@code probes} lookups that read {@code postings} postings in all, in a segment of that many documents. */
     public static double probe(double probes, double postings, int maxDoc, int words) {
-        if ((long) maxDoc * words * Long.BYTES > CACHED_CODE_BYTES) {
+        if (cached(maxDoc, words) == false) {
             return probes * PROBE_NS_UNCACHED + postings * POSTING_NS_UNCACHED;
         }
         return probes * PROBE_NS + postings * POSTING_NS;
