@@ -46,8 +46,8 @@ public final class ProbeCost {
      * code for the scan; the cause of the difference was not isolated. Priced at the radius rate, the planner's free
      * first rounds spent up to a quarter of the scan's real time on far neighbours before it asked the sample. Only
      * where the codes fit the caches: beyond, every posting is a cache miss either way ({@link #POSTING_NS_UNCACHED}),
-     * and there the factor halved the speed-up of top 10 on 10M clustered codes (4.7x to 2.3-2.5x the scan's speed) while
-     * saving 5 % on far top k over 1M 256-bit codes (bench/mih/results/planner-10000000-uncached.jsonl).
+     * and there the factor halved the speed-up of top 10 on 10M clustered codes (4.7x to 2.3-2.5x the scan's speed)
+     * while saving 5 % on far top k over 1M 256-bit codes (bench/mih/results/planner-10000000-uncached.jsonl).
      */
     public static final double TOP_K_POSTING_FACTOR = 4;
 
