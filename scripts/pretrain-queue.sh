@@ -92,6 +92,20 @@ run_cls_weight_sweep() {
   done
 }
 
+# Ablation: single_loss's one objective against the same aims weighted as separate terms (OrthoHash's optional
+# quantization term added with weight w; 0 is the method), 64 bits, seed 0, from the pretrained start.
+run_quantization_sweep() {
+  for w in 0.1 1; do
+    local dir=docs/results/ablations/single_loss-quantization_weight-$w-pretrained-${EPOCHS}ep
+    [ -f "$dir/single_loss-64.json" ] && continue
+    say "ablation: single_loss 64 bits, quantization_weight=$w"
+    $PY -m vithash evaluate-all --methods single_loss --bits 64 --seeds 0 --epochs "$EPOCHS" --init-from "$PRE/backbone.pt" \
+        --set single_loss.quantization_weight="$w" --results "$dir" --report "$dir/REPORT.md" || exit 1
+    COMMIT_MSG="results: ablation, single_loss 64 bits with a separate quantization term (weight $w), $EPOCHS epochs from the pretrained start" \
+      commit "$dir"
+  done
+}
+
 # Every method's three seeds from the pretrained start first (the comparison the targets name; the ablation after the
 # 64-bit cells), then the same cells from random initialisation.
 for start in pretrained scratch; do
@@ -99,7 +113,7 @@ for start in pretrained scratch; do
     for seed in 0 1 2; do
       run_cell "$bits" "$seed" "$start"
     done
-    [ "$start$bits" = pretrained64 ] && run_cls_weight_sweep
+    [ "$start$bits" = pretrained64 ] && { run_cls_weight_sweep; run_quantization_sweep; }
   done
 done
 say "queue finished"

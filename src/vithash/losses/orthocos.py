@@ -26,13 +26,20 @@ def bernoulli_codebook(num_classes, bits, seed=0):
     return book
 
 
-def orthocos_loss(v, labels, codebook, scale=8.0, margin=0.2):
+def orthocos_loss(v, labels, codebook, scale=8.0, margin=0.2, quantization_weight=0.0):
+    """The single objective; ``quantization_weight`` > 0 adds OrthoHash's own optional quantization term (its
+    ``quan`` with ``quan_type="cs"``: 1 - cos(v, sign(v)), default weight 0 there too), for the ablation of one
+    objective against the same aims weighted as separate terms."""
     cos = F.normalize(v, dim=1) @ F.normalize(codebook, dim=1).t()  # [N, C]
     if is_multi_label(labels):
         # OrthoHash's multi-label form: the margin on every positive class, cross-entropy against the labels
         # spread evenly over an image's classes
         target = labels.float() / labels.float().sum(1, keepdim=True).clamp(min=1)
         logits = scale * (cos - margin * labels.float())
-        return summed(ce=-(target * F.log_softmax(logits, dim=1)).sum(1).mean())
-    logits = scale * (cos - margin * F.one_hot(labels, codebook.shape[0]))
-    return summed(ce=F.cross_entropy(logits, labels))
+        terms = {"ce": -(target * F.log_softmax(logits, dim=1)).sum(1).mean()}
+    else:
+        logits = scale * (cos - margin * F.one_hot(labels, codebook.shape[0]))
+        terms = {"ce": F.cross_entropy(logits, labels)}
+    if quantization_weight > 0:
+        terms["quantization"] = quantization_weight * (1 - F.cosine_similarity(v, v.detach().sign(), dim=1)).mean()
+    return summed(**terms)

@@ -83,6 +83,18 @@ def test_orthocos_margin_makes_the_true_class_harder():
     assert orthocos_loss(v, y, book, margin=0.3)["loss"] > orthocos_loss(v, y, book, margin=0.0)["loss"]
 
 
+def test_orthocos_separate_quantization_term_is_zero_on_binary_outputs_and_off_by_default():
+    book = bernoulli_codebook(3, 8)
+    y = torch.tensor([0, 1])
+    at_vertices = book[[0, 1]] * 0.7  # binary directions: nothing to quantize
+    off_vertices = torch.randn(2, 8)
+    assert set(orthocos_loss(off_vertices, y, book)) == {"loss", "ce"}  # the method: one objective
+    with_term = orthocos_loss(off_vertices, y, book, quantization_weight=0.5)
+    assert with_term["quantization"] > 0
+    assert torch.isclose(with_term["loss"], with_term["ce"] + with_term["quantization"])
+    assert orthocos_loss(at_vertices, y, book, quantization_weight=0.5)["quantization"].abs() < 1e-6
+
+
 def test_csq_centres_are_far_apart_and_pull_outputs():
     assert (hadamard(8) @ hadamard(8).t() == 8 * torch.eye(8)).all()
     for bits, classes in [(16, 10), (32, 10), (64, 10), (24, 10), (8, 20)]:

@@ -5,7 +5,9 @@ package org.imagehash.search.mih;
  * linear scan. Measured on the benchmark machine (a shared 2-core VM; {@code ProbeCostCalibration} in the tests, and
  * docs/BENCHMARKS-MIH.md): the scan streams the packed codes at about memory bandwidth (1-1.7 ns per 64-bit code);
  * a probe is a table lookup plus the enumeration step; each posting is a random access to the packed codes for the
- * full popcount (30-60 ns: a cache miss on a large segment).
+ * full popcount (30-60 ns: a cache miss on a large segment). Only the ratios matter (the planner compares costs): on
+ * the same machine when quiet (2026-12-02, 1M codes) every figure was lower, the scan 0.12-0.15 ns per 64-bit code and
+ * a radius probe about 4.5 ns per lookup or posting, in about the same proportion.
  */
 public final class ProbeCost {
 
@@ -35,6 +37,20 @@ public final class ProbeCost {
             return all;
         }
         return Math.min(all, filterCost * (FILTERED_SCAN_NS_PER_DOC + words * SCAN_NS_PER_WORD));
+    }
+
+    /**
+     * A top-k search's postings, as they are read in its rounds, cost this many times a radius probe's. Measured on 1M
+     * uniform 64-bit codes (an instrumented copy of the planner): 20-35 ns per posting in a top 10's first rounds, of
+     * which only 1 in 25 passed the k-th distance found, against about 4.5 ns in a radius probe and 0.12-0.15 ns per
+     * code for the scan; the cause of the difference was not isolated. Priced at the radius rate, the planner's free
+     * first rounds spent up to a quarter of the scan's real time on far neighbours before it asked the sample.
+     */
+    public static final double TOP_K_POSTING_FACTOR = 4;
+
+    /** Cost of a top k's first {@code probes} lookups that read {@code postings} postings in all. */
+    public static double topKProbe(double probes, double postings, int maxDoc, int words) {
+        return probe(probes, postings * TOP_K_POSTING_FACTOR, maxDoc, words);
     }
 
     /** Cost of {@code probes} lookups that read {@code postings} postings in all, in a segment of that many documents. */

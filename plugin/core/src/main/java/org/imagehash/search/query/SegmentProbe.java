@@ -109,11 +109,12 @@ final class SegmentProbe {
                     plan.gaveUp();
                     return false;
                 }
-                // The first rounds that together cost under a tenth of the scan run without asking (they find exact and
-                // near duplicates, which no sample would show). Past that, a large segment whose k-th distance is not
-                // yet known to be cheap to prove consults a sample once: when the neighbours are far, finding out by
-                // probing would cost up to a scan before the scan itself.
-                if (sampled == false && withNext > EXPLORE * budget && mode == ProbeCost.Mode.AUTO && SegmentSample.worthSampling(codes)) {
+                // The radius-0 round and the rounds after it that together cost under a tenth of the scan run without
+                // asking (they find exact and near duplicates, which no sample would show: a sample scales each near
+                // code it holds up to hundreds). Past that, a large segment whose k-th distance is not yet known to be
+                // cheap to prove consults a sample once: when the neighbours are far, finding out by probing would cost
+                // up to a scan before the scan itself.
+                if (sampled == false && s > 0 && withNext > EXPLORE * budget && mode == ProbeCost.Mode.AUTO && SegmentSample.worthSampling(codes)) {
                     sampled = true;
                     int kth = estimatedKthDistance(codes, k, filterCost, nearest.limit(), prober, budget);
                     if (kth >= 0) {
@@ -174,9 +175,14 @@ final class SegmentProbe {
         return cost(prober, moreLookups, moreLookups * prober.postingsPerTerm(), codes);
     }
 
-    /** Cost of the work done so far plus {@code moreLookups} reading {@code morePostings}. */
+    /**
+     * Cost of the work done so far plus {@code moreLookups} reading {@code morePostings}, at the rate measured for a top
+     * k's rounds ({@link ProbeCost#TOP_K_POSTING_FACTOR}): the planner's free first rounds and its running guard. The
+     * estimates of what proving a k-th distance would cost ({@link #provingCost}) keep the radius probe's rate: priced
+     * at the top-k rate, they sent near neighbours of clustered codes to the scan (bench/mih/planner.sh).
+     */
     private static double cost(SegmentProber prober, long moreLookups, double morePostings, SegmentCodes codes) {
-        return ProbeCost.probe(prober.probes() + moreLookups, prober.postingsRead() + morePostings, codes.maxDoc(), codes.words());
+        return ProbeCost.topKProbe(prober.probes() + moreLookups, prober.postingsRead() + morePostings, codes.maxDoc(), codes.words());
     }
 
     /**

@@ -53,11 +53,14 @@ final class SegmentSample {
     int kthDistance(int k, long population, int limit) {
         final long[] c = codes.codes();
         final int words = codes.words();
-        final int[] within = new int[limit + 2]; // the last counts every code beyond the limit: no branch per code
+        final int[] within = new int[limit + 1];
         for (int run = 0; run < RUNS; run++) {
             int start = runStart(run);
             for (int doc = start, end = start + runLength; doc < end; doc++) {
-                within[Math.min(HammingKernels.distance(c, doc * words, query, words), limit + 1)]++;
+                int d = HammingKernels.distance(c, doc * words, query, words);
+                if (d <= limit) { // rare where sampling matters (far neighbours); a shared counter for all codes beyond the
+                    within[d]++; // limit made every increment wait for the one before it
+                }
             }
         }
         double scale = (double) population / sampled();
