@@ -78,32 +78,25 @@ run_cell() {  # bits seed start(pretrained|scratch)
     COMMIT_MSG="results: $m $bits bits seed $seed, $EPOCHS epochs from the $start start" commit "$dir"
   done
 }
-# Ablation: the asymmetric method's classification-loss weight in the network step (default 100; 0 is the pure
-# ADSH network step), 64 bits, seed 0, from the pretrained start at the same schedule.
-run_cls_weight_sweep() {
-  for w in 0 10 1000; do
-    local dir=docs/results/ablations/asymmetric-net_cls_weight-$w-pretrained-${EPOCHS}ep
-    [ -f "$dir/asymmetric-64.json" ] && continue
-    say "ablation: asymmetric 64 bits, net_cls_weight=$w"
-    $PY -m vithash evaluate-all --methods asymmetric --bits 64 --seeds 0 --epochs "$EPOCHS" --init-from "$PRE/backbone.pt" \
-        --set asymmetric.net_cls_weight="$w" --results "$dir" --report "$dir/REPORT.md" || exit 1
-    COMMIT_MSG="results: ablation, asymmetric 64 bits with net_cls_weight=$w, $EPOCHS epochs from the pretrained start" \
-      commit "$dir"
+# Ablations, 64 bits, seed 0, from the pretrained start at the same schedule: one method, one hyperparameter, the
+# values to try (the default is the method's own run).
+run_sweep() {  # method key value...
+  local m=$1 key=$2; shift 2
+  for w in "$@"; do
+    local dir=docs/results/ablations/$m-$key-$w-pretrained-${EPOCHS}ep
+    [ -f "$dir/$m-64.json" ] && continue
+    say "ablation: $m 64 bits, $key=$w"
+    $PY -m vithash evaluate-all --methods "$m" --bits 64 --seeds 0 --epochs "$EPOCHS" --init-from "$PRE/backbone.pt" \
+        --set "$m.$key=$w" --results "$dir" --report "$dir/REPORT.md" || exit 1
+    COMMIT_MSG="results: ablation, $m 64 bits with $key=$w, $EPOCHS epochs from the pretrained start" commit "$dir"
   done
 }
-
-# Ablation: single_loss's one objective against the same aims weighted as separate terms (OrthoHash's optional
-# quantization term added with weight w; 0 is the method), 64 bits, seed 0, from the pretrained start.
-run_quantization_sweep() {
-  for w in 0.1 1; do
-    local dir=docs/results/ablations/single_loss-quantization_weight-$w-pretrained-${EPOCHS}ep
-    [ -f "$dir/single_loss-64.json" ] && continue
-    say "ablation: single_loss 64 bits, quantization_weight=$w"
-    $PY -m vithash evaluate-all --methods single_loss --bits 64 --seeds 0 --epochs "$EPOCHS" --init-from "$PRE/backbone.pt" \
-        --set single_loss.quantization_weight="$w" --results "$dir" --report "$dir/REPORT.md" || exit 1
-    COMMIT_MSG="results: ablation, single_loss 64 bits with a separate quantization term (weight $w), $EPOCHS epochs from the pretrained start" \
-      commit "$dir"
-  done
+# asymmetric: the classification-loss weight in the network step (default 100; 0 is the pure ADSH network step).
+# single_loss: one objective against the same aims as separate terms (OrthoHash's optional quantization term with
+# weight w; 0 is the method).
+run_ablations() {
+  run_sweep asymmetric net_cls_weight 0 10 1000
+  run_sweep single_loss quantization_weight 0.1 1
 }
 
 # Every method's three seeds from the pretrained start first (the comparison the targets name; the ablation after the
@@ -113,7 +106,7 @@ for start in pretrained scratch; do
     for seed in 0 1 2; do
       run_cell "$bits" "$seed" "$start"
     done
-    [ "$start$bits" = pretrained64 ] && { run_cls_weight_sweep; run_quantization_sweep; }
+    [ "$start$bits" = pretrained64 ] && run_ablations
   done
 done
 say "queue finished"
