@@ -154,7 +154,7 @@ def write_report(results_dir, output="docs/RESULTS.md"):
             r = results.get((m, b))
             row.append(f"{r['train_seconds']:.0f} s / {r['epochs']} ep" if r else "not run")
         lines.append(f"| {m} | " + " | ".join(row) + " |")
-    lines += lead_table(runs, bits_list, "## Best source method vs best baseline (mAP@all)")
+    lines += lead_table(runs, bits_list, "## Source methods vs the best baseline (mAP@all)")
     asym = [(b, results[("asymmetric", b)]) for b in bits_list if ("asymmetric", b) in results]
     asym = [(b, r) for b, r in asym if "learned_codes_train_only" in r]
     if asym:
