@@ -78,17 +78,23 @@ run_cell() {  # bits seed start(pretrained|scratch)
     COMMIT_MSG="results: $m $bits bits seed $seed, $EPOCHS epochs from the $start start" commit "$dir"
   done
 }
-# Ablations, 64 bits, seed 0, from the pretrained start at the same schedule: one method, one hyperparameter, the
-# values to try (the default is the method's own run).
+# Ablations from the pretrained start at the same schedule: one method, one hyperparameter, the values to try (the
+# default is the method's own run); at SWEEP_BITS (default 64) and SWEEP_SEEDS (default 0).
 run_sweep() {  # method key value...
   local m=$1 key=$2; shift 2
-  for w in "$@"; do
-    local dir=docs/results/ablations/$m-$key-$w-pretrained-${EPOCHS}ep
-    [ -f "$dir/$m-64.json" ] && continue
-    say "ablation: $m 64 bits, $key=$w"
-    $PY -m vithash evaluate-all --methods "$m" --bits 64 --seeds 0 --epochs "$EPOCHS" --init-from "$PRE/backbone.pt" \
-        --set "$m.$key=$w" --results "$dir" --report "$dir/REPORT.md" || exit 1
-    COMMIT_MSG="results: ablation, $m 64 bits with $key=$w, $EPOCHS epochs from the pretrained start" commit "$dir"
+  for bits in ${SWEEP_BITS:-64}; do
+    for seed in ${SWEEP_SEEDS:-0}; do
+      for w in "$@"; do
+        local dir=docs/results/ablations/$m-$key-$w-pretrained-${EPOCHS}ep name="$m-$bits"
+        [ "$seed" != 0 ] && name="$name-seed$seed"
+        [ -f "$dir/$name.json" ] && continue
+        say "ablation: $m $bits bits seed $seed, $key=$w"
+        $PY -m vithash evaluate-all --methods "$m" --bits "$bits" --seeds "$seed" --epochs "$EPOCHS" \
+            --init-from "$PRE/backbone.pt" --set "$m.$key=$w" --results "$dir" --report "$dir/REPORT.md" || exit 1
+        COMMIT_MSG="results: ablation, $m $bits bits seed $seed with $key=$w, $EPOCHS epochs from the pretrained start" \
+          commit "$dir"
+      done
+    done
   done
 }
 # asymmetric: the classification-loss weight in the network step (default 100; 0 is the pure ADSH network step).
@@ -107,6 +113,9 @@ for start in pretrained scratch; do
       run_cell "$bits" "$seed" "$start"
     done
     [ "$start$bits" = pretrained64 ] && run_ablations
+    # single_loss with OrthoHash's far-apart ("O") codebook, every length and seed: where Bernoulli codewords put
+    # two classes a few bits apart (3 at 16 bits), the short codes lose most to GreedyHash
+    [ "$start$bits" = pretrained16 ] && SWEEP_BITS="16 32 64" SWEEP_SEEDS="0 1 2" run_sweep single_loss codebook O
   done
 done
 say "queue finished"

@@ -26,6 +26,33 @@ def bernoulli_codebook(num_classes, bits, seed=0):
     return book
 
 
+def spread_codebook(num_classes, bits, seed=0, tries=2000):
+    """Fixed class codewords drawn far apart (OrthoHash's optional "O" codebook): fair ±1 codewords accepted one by
+    one only if they are at least ``need`` bits from every codeword kept so far; ``need`` starts at ``bits`` and drops
+    by one after ``tries`` rejections in a row. Bernoulli codewords leave some pairs of classes close by chance (10
+    classes, seed 0: 3 / 7 / 24 bits apart at 16 / 32 / 64 bits), and two classes 3 bits apart are one flipped bit
+    from sharing a radius-1 ball; these are 7 / 15 / 31 apart (the Plotkin bound for 10 codewords of 16 bits is 8).
+    A book with a bit every class agrees on (see ``bernoulli_codebook``) is drawn again."""
+    g = torch.Generator().manual_seed(seed)
+    while True:
+        book, need, fails = [], bits, 0
+        while len(book) < num_classes:
+            c = torch.randint(0, 2, (bits,), generator=g).float() * 2 - 1
+            if all(int((c != b).sum()) >= need for b in book):
+                book.append(c)
+                fails = 0
+            else:
+                fails += 1
+                if fails >= tries:
+                    need, fails = need - 1, 0
+        book = torch.stack(book)
+        if num_classes < 2 or (book.sum(0).abs() < num_classes).all():
+            return book
+
+
+CODEBOOKS = {"B": bernoulli_codebook, "O": spread_codebook}
+
+
 def orthocos_loss(v, labels, codebook, scale=8.0, margin=0.2, quantization_weight=0.0):
     """The single objective; ``quantization_weight`` > 0 adds OrthoHash's own optional quantization term (its
     ``quan`` with ``quan_type="cs"``: 1 - cos(v, sign(v)), default weight 0 there too), for the ablation of one

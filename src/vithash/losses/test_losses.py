@@ -7,7 +7,7 @@ from vithash.losses.adsh import (adsh_hash_loss, classification_loss, closed_for
 from vithash.losses.csq import csq_loss, hadamard, hash_centers
 from vithash.losses.dpsh import dpsh_loss
 from vithash.losses.greedyhash import greedyhash_loss, sign_ste
-from vithash.losses.orthocos import bernoulli_codebook, orthocos_loss
+from vithash.losses.orthocos import bernoulli_codebook, orthocos_loss, spread_codebook
 
 
 def _step(x, loss_fn, lr=0.1):
@@ -75,6 +75,23 @@ def test_bernoulli_codebook_has_no_bit_every_class_agrees_on():
             assert book.shape == (classes, bits) and set(book.unique().tolist()) <= {-1.0, 1.0}
             assert (book.sum(0).abs() < classes).all(), (seed, classes, bits)
     assert torch.equal(bernoulli_codebook(10, 64, 0), bernoulli_codebook(10, 64, 0))  # still fixed by its seed
+
+
+def _min_distance(book):
+    d = (book[:, None, :] != book[None, :, :]).sum(-1).float()
+    return d.fill_diagonal_(float("inf")).min().item()
+
+
+def test_spread_codebook_keeps_every_pair_of_classes_further_apart_than_bernoulli_codewords():
+    """OrthoHash's "O" codebook: at 16 bits seed 0's Bernoulli codewords put two classes 3 bits apart."""
+    assert _min_distance(bernoulli_codebook(10, 16, 0)) == 3
+    for bits, at_least in [(16, 7), (32, 15), (64, 31)]:
+        for seed in range(3):
+            book = spread_codebook(10, bits, seed)
+            assert book.shape == (10, bits) and set(book.unique().tolist()) <= {-1.0, 1.0}
+            assert _min_distance(book) >= at_least > _min_distance(bernoulli_codebook(10, bits, seed))
+            assert (book.sum(0).abs() < 10).all()  # no bit every class agrees on
+    assert torch.equal(spread_codebook(10, 16, 1), spread_codebook(10, 16, 1))  # fixed by its seed
 
 
 def test_orthocos_margin_makes_the_true_class_harder():

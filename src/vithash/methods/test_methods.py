@@ -61,3 +61,12 @@ def test_one_hot_rows_give_the_single_label_loss(name):
     onehot = torch.nn.functional.one_hot(labels, 3)
     multi = build_method(name, 16, 3, onehot).loss(out, onehot[:4], torch.arange(4))
     assert torch.allclose(single["loss"], multi["loss"], atol=1e-6)
+
+
+def test_single_loss_codebook_is_chosen_by_name_and_an_unknown_one_is_refused():
+    labels = torch.tensor([0, 1, 2, 3, 0, 1])
+    spread = build_method("single_loss", 16, 4, labels, {"codebook": "O"}).codebook
+    bernoulli = build_method("single_loss", 16, 4, labels).codebook
+    assert spread.shape == bernoulli.shape == (4, 16) and not torch.equal(spread, bernoulli)
+    with pytest.raises(ValueError, match="codebook"):
+        build_method("single_loss", 16, 4, labels, {"codebook": "hadamard"})
