@@ -4,6 +4,8 @@
 # jars per data set when there are two: a before/after in one run). One JSON line per case, tagged with the jar.
 #
 #   bench/mih/planner.sh [DOCS] [JAR...]      # default: 1000000 docs, plugin/core/target's jar (built if missing)
+#   SETS="uniform:64 model:64" REPS=3 XMX=10g bench/mih/planner.sh ...   # some data sets, repeated blocks, a larger heap
+# (each line is tagged with its jar and repetition; planner_table.py takes the median ratio over repetitions)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -17,10 +19,13 @@ if [ ${#JARS[@]} -eq 0 ]; then
 fi
 LUCENE=${M2:-$HOME/.m2/repository}/org/apache/lucene/lucene-core/10.3.2/lucene-core-10.3.2.jar
 MODEL=bench/mih/results/model-codes.txt
-for set in "uniform 64" "clustered 64" "model 64" "uniform 128" "clustered 128" "uniform 256" "clustered 256"; do
-    read -r data bits <<<"$set"
-    for jar in "${JARS[@]}"; do
-        "$JAVA_HOME/bin/java" -Xms4g -Xmx4g --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar" bench/mih/PlannerBench.java "$data" "$bits" "$DOCS" 40 "$MODEL" \
-            | sed "s|^{|{\"jar\": \"$(basename "$jar")\", |"
+SETS=${SETS:-uniform:64 clustered:64 model:64 uniform:128 clustered:128 uniform:256 clustered:256}
+for rep in $(seq "${REPS:-1}"); do
+    for set in $SETS; do
+        data=${set%:*} bits=${set#*:}
+        for jar in "${JARS[@]}"; do
+            "$JAVA_HOME/bin/java" -Xms4g -Xmx"${XMX:-4g}" --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar" bench/mih/PlannerBench.java "$data" "$bits" "$DOCS" 40 "$MODEL" \
+                | sed "s|^{|{\"jar\": \"$(basename "$jar")\", \"rep\": $rep, |"
+        done
     done
 done

@@ -38,6 +38,7 @@ public final class SubstringLayout {
     private final int count;
     private final int[] starts;
     private final int[] lengths;
+    private volatile double[] firstRoundChances; // built on first use: only a top k on this layout asks
 
     public SubstringLayout(int bits, int count) {
         HashCodes.checkBits(bits);
@@ -181,6 +182,56 @@ public final class SubstringLayout {
                 BINOMIALS[n][s] = BINOMIALS[n - 1][s - 1] + BINOMIALS[n - 1][s];
             }
         }
+    }
+
+    /** Widths up to this have {@link #firstRoundChances()}: the counts behind them stay within a double. */
+    public static final int MAX_CHANCE_BITS = 1024;
+
+    /**
+     * For each distance {@code d}, the chance that a code {@code d} bits from the query shares at least one substring
+     * with it exactly, its differing bits placed at random: the share of such codes that the radius-0 round of a probe
+     * finds (every code within {@code count() - 1} bits, fewer beyond). Null beyond {@link #MAX_CHANCE_BITS} bits.
+     */
+    public double[] firstRoundChances() {
+        double[] chances = firstRoundChances;
+        if (chances == null && bits <= MAX_CHANCE_BITS) {
+            firstRoundChances = chances = firstRoundChances(bits, lengths);
+        }
+        return chances;
+    }
+
+    private static double[] firstRoundChances(int bits, int[] lengths) {
+        // coefficient d of prod_j ((1 + z)^length_j - 1): the ways to place d differing bits with one at least in every
+        // substring, i.e. to miss them all; (1 + z)^bits counts every way
+        double[] missAll = { 1 };
+        for (int length : lengths) {
+            double[] block = binomialRow(length);
+            block[0] = 0;
+            double[] product = new double[missAll.length + length];
+            for (int a = 0; a < missAll.length; a++) {
+                if (missAll[a] != 0) {
+                    for (int b = 1; b <= length; b++) {
+                        product[a + b] += missAll[a] * block[b];
+                    }
+                }
+            }
+            missAll = product;
+        }
+        double[] every = binomialRow(bits);
+        double[] chances = new double[bits + 1];
+        for (int d = 0; d <= bits; d++) {
+            chances[d] = Math.max(0, 1 - missAll[d] / every[d]);
+        }
+        return chances;
+    }
+
+    private static double[] binomialRow(int n) {
+        double[] row = new double[n + 1];
+        row[0] = 1;
+        for (int k = 0; k < n; k++) {
+            row[k + 1] = row[k] * (n - k) / (k + 1);
+        }
+        return row;
     }
 
     @Override

@@ -6,7 +6,6 @@ import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.ArrayUtil;
 import org.apache.lucene.util.Bits;
-import org.apache.lucene.util.SparseFixedBitSet;
 import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.index.SegmentCodes;
 import org.imagehash.search.mih.ProbeCost;
@@ -38,6 +37,7 @@ final class SegmentProbe {
     private final ProbeCost.Mode mode;
     private final long[] query;
     private final long[] querySubstrings; // split once per query, for every segment's prober and the sample
+    private final int[] firstRound; // per distance, the codes a segment's radius-0 round found (reused segment by segment)
 
     /** Share of the scan's cost that probing may spend before it consults a sample about the k-th distance. */
     static final double EXPLORE = 0.1;
@@ -49,6 +49,7 @@ final class SegmentProbe {
         this.mode = mode;
         this.query = query;
         this.querySubstrings = layout.substrings(query);
+        this.firstRound = new int[layout.bits() + 1];
     }
 
     // ---- top k
@@ -71,17 +72,23 @@ final class SegmentProbe {
         final long[] c = codes.codes();
         final int words = codes.words();
         final Bits live = leaf.reader().getLiveDocs();
-        final SparseFixedBitSet seen = new SparseFixedBitSet(codes.maxDoc());
         final TopKSelector nearest = new TopKSelector(k, selector.limit());
         final Pending pending = filterWeight == null ? null : new Pending();
         final int[] radius = new int[m];
         Arrays.fill(radius, -1);
+        final int[] round = new int[2]; // the (substring, radius) being probed
+        final int[] firstRound = this.firstRound;
+        Arrays.fill(firstRound, 0);
         boolean sampled = false;
-        // A document comes once per substring it shares with the query's probes. The visited check runs only for the
-        // few within the limit: one seen farther stays farther, since the limit only falls.
+        // A document comes once per substring it shares with the query's probes. The check that it came before runs
+        // only for the few within the limit: one seen farther stays farther, since the limit only falls.
+        // The radius-0 round also counts what it finds at every distance, for firstRoundKth.
         SegmentProber.DocConsumer verify = doc -> {
             int d = HammingKernels.distance(c, doc * words, query, words);
-            if (d <= nearest.limit() && seen.getAndSet(doc) == false && (live == null || live.get(doc))) {
+            if (round[1] == 0) {
+                firstRound[d]++; // a code met in two substrings counts twice: near codes weigh more, which errs towards probing
+            }
+            if (d <= nearest.limit() && cameInEarlierRound(c, doc * words, round[0], round[1]) == false && (live == null || live.get(doc))) {
                 if (pending == null) {
                     nearest.add(doc, d);
                 } else {
@@ -95,6 +102,19 @@ final class SegmentProbe {
                     plan.probed(Arrays.stream(radius).max().getAsInt(), prober.probes(), prober.postingsRead());
                     nearest.offerTo(selector, leaf.docBase);
                     return true;
+                }
+                // After the radius-0 round: what it found says how far the k-th neighbour is (below), at no cost; when
+                // proving that distance would cost more than the scan, scan now. Far neighbours (random codes, a large k)
+                // are then found out before the free rounds below, which cost a tenth of the scan and up to a third of
+                // the scan's real time in a segment of 100k codes.
+                if (s == 1 && j == 0 && mode == ProbeCost.Mode.AUTO) {
+                    long candidates = filterCost < 0 ? codes.count() : Math.min(filterCost, codes.count());
+                    int kth = firstRoundKth(k, (double) candidates / codes.count(), nearest.limit());
+                    int provable = kth < 0 ? -1 : provableWithin(budget, kth, codes, prober);
+                    if (kth > provable && (provable < 0 || k * codes.count() / (double) candidates * layout.firstRoundChances()[provable] >= FIRST_ROUND_EVIDENCE)) {
+                        plan.estimatedTooFar(kth);
+                        return false;
+                    }
                 }
                 // Before each round: give up if the work so far plus the next round would exceed the scan, the round
                 // priced by the query's own buckets (counted before any is read: a query like the indexed codes lands
@@ -130,6 +150,8 @@ final class SegmentProbe {
                     plan.gaveUp();
                     return false;
                 }
+                round[0] = j;
+                round[1] = s;
                 prober.probe(j, s, verify);
                 radius[j] = s;
                 if (pending != null) {
@@ -137,6 +159,55 @@ final class SegmentProbe {
                 }
             }
         }
+    }
+
+    /**
+     * Expected finds below which the radius-0 round alone is not trusted to have seen the k nearest codes had they been
+     * near enough to prove: with this many expected it misses them all with a chance of e^-3 (5 %).
+     */
+    static final double FIRST_ROUND_EVIDENCE = 3;
+
+    /**
+     * The farthest distance up to {@code kth} that probing proves within the budget (-1: none). Past it, the k-th
+     * distance that the radius-0 round suggests sends the segment to the scan only if that round would most likely have
+     * shown k codes that near: it sees only 1 in 8 codes 11 bits from a 64-bit query (the farthest a 1M segment's budget
+     * proves), so ten of them would all go unseen 30 % of the time, and a few far finds, each standing for many codes,
+     * would decide alone (near neighbours of clustered codes went to the scan). On less evidence probing goes on as
+     * before. (Asking the sample at once on less evidence saved a little on random codes, 1.17x to 1.12x the scan for a
+     * top 10 of 1M 64-bit codes, and cost near neighbours more: top 10 of 10M clustered codes 4.2x to 3.2x faster than
+     * the scan; bench/mih/results/planner-first-round-sample-at-once.jsonl.)
+     */
+    private int provableWithin(double budget, int kth, SegmentCodes codes, SegmentProber prober) {
+        int provable = -1;
+        while (provable < kth && provingCost(codes, radii(provable + 1), prober) <= budget) {
+            provable++;
+        }
+        return provable;
+    }
+
+    /**
+     * The k-th distance that the radius-0 round's finds suggest (at most {@code limit}, the k-th found so far): each code
+     * it found at distance {@code d} stands for 1 / {@link SubstringLayout#firstRoundChances() chance(d)} codes at that
+     * distance (every one within {@code m - 1} bits is found; of those 24 bits from a 64-bit query, 1 in 2,000), scaled by
+     * the share of candidates the filter leaves. -1 when the round found nothing or the layout has no chances.
+     */
+    private int firstRoundKth(int k, double share, int limit) {
+        double[] chances = layout.firstRoundChances();
+        if (chances == null) {
+            return -1;
+        }
+        double codesWithin = 0;
+        boolean found = false;
+        for (int d = 0; d < firstRound.length; d++) {
+            if (firstRound[d] > 0) {
+                found = true;
+                codesWithin += firstRound[d] * share / Math.max(chances[d], 1e-12);
+            }
+            if (d >= limit || codesWithin >= k) {
+                return found ? Math.min(d, limit) : -1;
+            }
+        }
+        return found ? limit : -1;
     }
 
     /**
@@ -216,6 +287,37 @@ final class SegmentProbe {
             bound += radius[j] + 1;
         }
         return bound;
+    }
+
+    /**
+     * Whether a code met in the top k's round (substring {@code j}, radius {@code s}) was handed over in an earlier
+     * round: the rounds run radius by radius, substrings in order within each, so it was iff another of its substrings
+     * is nearer to the query's than {@code s}, or as near and earlier. Read off the code itself, this replaces a
+     * visited set (a per-query allocation the size of the segment, and a random access per candidate).
+     */
+    private boolean cameInEarlierRound(long[] c, int offset, int j, int s) {
+        for (int i = 0; i < querySubstrings.length; i++) {
+            if (i != j) {
+                int d = Long.bitCount(layout.substring(c, offset, i) ^ querySubstrings[i]);
+                if (d < s || (d == s && i < j)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a code met while probing substring {@code j} of a radius search was met before: the substrings are probed
+     * in order, each to its whole radius, so it was iff an earlier substring is within its own radius.
+     */
+    private boolean metInEarlierSubstring(long[] c, int offset, int j, int[] radius) {
+        for (int i = 0; i < j; i++) {
+            if (Long.bitCount(layout.substring(c, offset, i) ^ querySubstrings[i]) <= radius[i]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Candidates within the limit that still have to pass the filter, checked in doc order after each round. */
@@ -315,13 +417,13 @@ final class SegmentProbe {
         }
         final long[] c = codes.codes();
         final int words = codes.words();
-        final SparseFixedBitSet seen = new SparseFixedBitSet(codes.maxDoc());
         final long[][] found = { new long[16] };
         final int[] size = { 0 };
-        // the visited check runs only for the few documents within the radius
+        final int[] substring = new int[1]; // the one being probed
+        // the check that a document came before runs only for the few within the radius
         SegmentProber.DocConsumer verify = doc -> {
             int d = HammingKernels.distance(c, doc * words, query, words);
-            if (d <= maxDistance && seen.getAndSet(doc) == false) {
+            if (d <= maxDistance && metInEarlierSubstring(c, doc * words, substring[0], radius) == false) {
                 if (size[0] == found[0].length) {
                     found[0] = ArrayUtil.grow(found[0], size[0] + 1);
                 }
@@ -329,6 +431,7 @@ final class SegmentProbe {
             }
         };
         for (int j = 0; j < radius.length; j++) {
+            substring[0] = j;
             for (int i = 0; i <= radius[j]; i++) {
                 prober.probe(j, i, verify);
             }

@@ -2,24 +2,27 @@ package org.imagehash.search.query;
 
 /**
  * What a top-k search did in each segment (probed to which radius, or scanned, and whether probing gave up first): the
- * plan that the rewritten query shows in the profile API and in {@code explain}.
+ * plan that the rewritten query shows in the profile API and in {@code explain}. Every search records one, and few are
+ * ever printed, so it keeps numbers and writes its text only when asked.
  */
 final class TopKPlan {
 
     private static final int MAX_SEGMENTS_SHOWN = 16;
+    private static final int PROBED = 0, SCANNED = 1, OVER_BUDGET = 2, ESTIMATED = 3;
 
-    private final StringBuilder text = new StringBuilder();
+    private final int[] kind = new int[MAX_SEGMENTS_SHOWN];
+    private final int[] radius = new int[MAX_SEGMENTS_SHOWN]; // probed: the radius; estimated: the sample's k-th distance
+    private final long[] lookups = new long[MAX_SEGMENTS_SHOWN]; // probed: lookups; scanned: the segment's documents
+    private final long[] postings = new long[MAX_SEGMENTS_SHOWN];
+    private int segments;
     private int probed;
     private int scanned;
-    private int shown;
     private int estimatedKth = -1; // why a segment that could be probed was scanned: the sample's k-th distance,
     private boolean gaveUp; // or probing went over its budget
 
     void probed(int radius, long lookups, long postings) {
         probed++;
-        if (next()) {
-            text.append("probe(radius:").append(radius).append(" lookups:").append(lookups).append(" postings:").append(postings).append(')');
-        }
+        record(PROBED, radius, lookups, postings);
     }
 
     /** Probing went over its budget; the segment is scanned next. */
@@ -34,32 +37,40 @@ final class TopKPlan {
 
     void scanned(int maxDoc) {
         scanned++;
-        if (next()) {
-            if (gaveUp) {
-                text.append("probe_over_budget->");
-            } else if (estimatedKth >= 0) {
-                text.append("estimate(kth:").append(estimatedKth).append(")->");
-            }
-            text.append("scan(docs:").append(maxDoc).append(')');
-        }
+        record(gaveUp ? OVER_BUDGET : estimatedKth >= 0 ? ESTIMATED : SCANNED, estimatedKth, maxDoc, 0);
         gaveUp = false;
         estimatedKth = -1;
     }
 
-    /** Whether the next segment is shown (the separator is then written); only the first few are. */
-    private boolean next() {
-        if (shown++ < MAX_SEGMENTS_SHOWN) {
-            text.append(text.length() == 0 ? "" : ", ");
-            return true;
+    private void record(int what, int r, long l, long p) {
+        if (segments < MAX_SEGMENTS_SHOWN) {
+            kind[segments] = what;
+            radius[segments] = r;
+            lookups[segments] = l;
+            postings[segments] = p;
         }
-        if (shown == MAX_SEGMENTS_SHOWN + 1) {
-            text.append(", ...");
-        }
-        return false;
+        segments++;
     }
 
     @Override
     public String toString() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < Math.min(segments, MAX_SEGMENTS_SHOWN); i++) {
+            text.append(i == 0 ? "" : ", ");
+            switch (kind[i]) {
+                case PROBED -> text.append("probe(radius:").append(radius[i]).append(" lookups:").append(lookups[i])
+                    .append(" postings:").append(postings[i]).append(')');
+                case OVER_BUDGET -> text.append("probe_over_budget->");
+                case ESTIMATED -> text.append("estimate(kth:").append(radius[i]).append(")->");
+                default -> {}
+            }
+            if (kind[i] != PROBED) {
+                text.append("scan(docs:").append(lookups[i]).append(')');
+            }
+        }
+        if (segments > MAX_SEGMENTS_SHOWN) {
+            text.append(", ...");
+        }
         return "segments probed:" + probed + " scanned:" + scanned + " [" + text + "]";
     }
 }

@@ -87,6 +87,38 @@ public class SubstringLayoutTests extends HashCodeTestCase {
         assertEquals(0, layout.probesAt(0, 17));
     }
 
+    /**
+     * The share of codes at each distance that share a substring with the query exactly, against counting every
+     * 16-bit difference pattern (substrings of 5, 5, 6 bits: unequal lengths too).
+     */
+    public void testFirstRoundChancesCountTheDifferencesThatLeaveASubstringWhole() {
+        SubstringLayout layout = new SubstringLayout(16, 3);
+        long[] hit = new long[17];
+        long[] all = new long[17];
+        for (int pattern = 0; pattern < 1 << 16; pattern++) {
+            int d = Integer.bitCount(pattern);
+            all[d]++;
+            for (int j = 0; j < 3; j++) {
+                if (layout.substring(new long[] { pattern }, 0, j) == 0) {
+                    hit[d]++;
+                    break;
+                }
+            }
+        }
+        double[] chances = layout.firstRoundChances();
+        for (int d = 0; d <= 16; d++) {
+            assertEquals("distance " + d, (double) hit[d] / all[d], chances[d], 1e-12);
+        }
+        // every code within count - 1 bits leaves one substring whole; 64 bits in 4: 24 bits away, 1 in ~2,000
+        double[] wide = new SubstringLayout(64, 4).firstRoundChances();
+        assertEquals(1.0, wide[3], 1e-12);
+        assertEquals(0.8969, wide[4], 1e-4);
+        assertEquals(4.9e-4, wide[24], 0.5e-4);
+        assertEquals(0.0, wide[64], 1e-12);
+        assertNotNull(new SubstringLayout(SubstringLayout.MAX_CHANCE_BITS, 64).firstRoundChances());
+        assertNull(new SubstringLayout(SubstringLayout.MAX_CHANCE_BITS + 8, 64).firstRoundChances());
+    }
+
     /** A mapping that does not say indexes substrings up to 256 bits (where probing pays), and not beyond. */
     public void testDefaultDependsOnTheWidth() {
         assertEquals(new SubstringsOption(true, null), SubstringsOption.UNSET.resolve(8));

@@ -266,7 +266,8 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
         assertTrue(explanation.getDescription(), explanation.getDescription().contains("plan: segments probed:1"));
 
         // uniform random codes and a random query: the 100 nearest are ~15 bits away, probing would cost more; the
-        // sample says so after the first round, before the planner has spent its budget finding out
+        // radius-0 round's own finds say so (each ~24 bits away stands for ~2,000 codes), before the planner has spent
+        // its budget finding out
         HammingTopKQuery far = new HammingTopKQuery(FIELD, randomByteArrayOfLength(8), 100, 64, null, cache, layout, ProbeCost.Mode.AUTO);
         String farPlan = searcher.rewrite(far).toString();
         assertTrue(farPlan, farPlan.contains("segments probed:0 scanned:1"));
