@@ -141,6 +141,10 @@ def test_report_adds_a_table_per_results_subfolder_and_the_pretraining_runs(tmp_
         json.dump(run("single_loss", 64, seed, v, **start),
                   open(tmp_path / "pretrained-30ep" / f"single_loss-64-seed{seed}.json", "w"))
     json.dump(run("asymmetric", 64, 0, 0.83, **start), open(tmp_path / "pretrained-30ep" / "asymmetric-64.json", "w"))
+    variant = tmp_path / "ablations" / "single_loss-codebook-O-pretrained-30ep"
+    variant.mkdir(parents=True)
+    for seed, v in ((0, 0.88), (1, 0.89)):
+        json.dump(run("single_loss", 64, seed, v, **start), open(variant / f"single_loss-64-seed{seed}.json", "w"))
     json.dump({"train_size": 69000, "train_set": "database", "epochs": 20, "train_seconds": 1500.0,
                "images_per_second": 920.0, "final_loss": 0.5, "knn": {"accuracy_before": 0.68, "accuracy_after": 0.8}},
               open(tmp_path / "pretrain" / "mae.json", "w"))
@@ -152,4 +156,8 @@ def test_report_adds_a_table_per_results_subfolder_and_the_pretraining_runs(tmp_
     assert "### Source methods vs the best baseline, `pretrained-30ep/`" in text
     assert "| 64 | single_loss (2) | csq (2) | +0.045 | beyond 2 standard errors | met |" in text
     assert "| 64 | asymmetric (1) | csq (2) | +0.020 | one seed: noise unknown | missed |" in text
+    # an ablation against the same folder's default run and best baseline
+    assert "## Ablations against the default and the best baseline (mAP@all)" in text
+    assert ("| single_loss | codebook=O | `pretrained-30ep/` | 64 | 0.885 ± 0.007 (2) | +0.030, beyond 2 standard "
+            "errors | csq (2): +0.075, beyond 2 standard errors | met |") in text
     assert "| mae | 69,000 (database) | 20 | 1500 | 920 | 0.5000 | 0.6800 | 0.8000 | as pretraining left" in text
