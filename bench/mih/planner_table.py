@@ -31,7 +31,7 @@ def median_runs(runs):
     out = {}
     for key, rs in reps.items():
         rs = sorted(rs, key=ratio)
-        out[key] = (rs[(len(rs) - 1) // 2] if len(rs) % 2 else rs[len(rs) // 2 - 1], [ratio(r) for r in rs])
+        out[key] = (rs[(len(rs) - 1) // 2], [ratio(r) for r in rs])  # the lower middle one when even
     return out
 
 

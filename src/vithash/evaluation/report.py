@@ -62,20 +62,32 @@ def compare(a, b):
 TARGET_LEAD = 0.03  # issue #15: each source method >= the best baseline + 0.03 mAP@all (3-seed means)
 
 
+def best_baseline(runs, bits):
+    """The baseline with the highest mean mAP@all at this code length, and its per-seed values; (None, []) if none ran."""
+    maps = {m: [r["map_all"] for r in runs[(m, bits)]] for m in BASELINES if (m, bits) in runs}
+    if not maps:
+        return None, []
+    best = max(maps, key=lambda m: mean_std(maps[m])[0])
+    return best, maps[best]
+
+
+def lead_target(diff, verdict):
+    """Issue #15's target for a source method's lead over the best baseline: at least +0.03 and beyond noise."""
+    return "met" if diff >= TARGET_LEAD and verdict == "beyond 2 standard errors" else "missed"
+
+
 def lead_table(runs, bits_list, title):
     """Each source method against the best baseline per code length (mAP@all means over seeds): the difference,
     whether it is within noise, and whether it reaches the +0.03 target; [] when a length lacks either side."""
     rows = []
     for b in bits_list:
-        base = [m for m in BASELINES if (m, b) in runs]
-        if not base:
+        b_m, base_maps = best_baseline(runs, b)
+        if b_m is None:
             continue
-        maps = {m: [r["map_all"] for r in runs[(m, b)]] for m in SOURCE_METHODS + BASELINES if (m, b) in runs}
-        b_m = max(base, key=lambda m: mean_std(maps[m])[0])
-        for s_m in (m for m in SOURCE_METHODS if m in maps):
-            diff, verdict = compare(maps[s_m], maps[b_m])
-            target = "met" if diff >= TARGET_LEAD and verdict == "beyond 2 standard errors" else "missed"
-            rows.append(f"| {b} | {s_m} ({len(maps[s_m])}) | {b_m} ({len(maps[b_m])}) | {diff:+.3f} | {verdict} | "
+        for s_m in (m for m in SOURCE_METHODS if (m, b) in runs):
+            diff, verdict = compare([r["map_all"] for r in runs[(s_m, b)]], base_maps)
+            target = lead_target(diff, verdict)
+            rows.append(f"| {b} | {s_m} ({len(runs[(s_m, b)])}) | {b_m} ({len(base_maps)}) | {diff:+.3f} | {verdict} | "
                         f"{target} |")
     if not rows:
         return []
@@ -105,13 +117,10 @@ def ablation_table(results_dir):
             default = [r["map_all"] for r in reference.get((m, b), [])]
             cell = format_cell(maps) if len(maps) > 1 else f"{maps[0]:.3f} (1)"
             vs_default = "no default run" if not default else "{:+.3f}, {}".format(*compare(maps, default))
-            base = [x for x in BASELINES if (x, b) in reference]
-            if base:
-                best = max(base, key=lambda x: mean_std([r["map_all"] for r in reference[(x, b)]])[0])
-                base_maps = [r["map_all"] for r in reference[(best, b)]]
+            best, base_maps = best_baseline(reference, b)
+            if best is not None:
                 diff, verdict = compare(maps, base_maps)
-                target = ("met" if diff >= TARGET_LEAD and verdict == "beyond 2 standard errors" else "missed") \
-                    if m in SOURCE_METHODS else ""
+                target = lead_target(diff, verdict) if m in SOURCE_METHODS else ""
                 vs_base = f"{best} ({len(base_maps)}): {diff:+.3f}, {verdict}"
             else:
                 vs_base, target = "no baseline run", ""

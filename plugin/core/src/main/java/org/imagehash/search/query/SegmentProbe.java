@@ -108,10 +108,8 @@ final class SegmentProbe {
                 // are then found out before the free rounds below, which cost a tenth of the scan and up to a third of
                 // the scan's real time in a segment of 100k codes.
                 if (s == 1 && j == 0 && mode == ProbeCost.Mode.AUTO) {
-                    long candidates = filterCost < 0 ? codes.count() : Math.min(filterCost, codes.count());
-                    int kth = firstRoundKth(k, (double) candidates / codes.count(), nearest.limit());
-                    int provable = kth < 0 ? -1 : provableWithin(budget, kth, codes, prober);
-                    if (kth > provable && (provable < 0 || k * codes.count() / (double) candidates * layout.firstRoundChances()[provable] >= FIRST_ROUND_EVIDENCE)) {
+                    int kth = firstRoundTooFar(k, filterCost, nearest.limit(), codes, prober, budget);
+                    if (kth >= 0) {
                         plan.estimatedTooFar(kth);
                         return false;
                     }
@@ -168,21 +166,30 @@ final class SegmentProbe {
     static final double FIRST_ROUND_EVIDENCE = 3;
 
     /**
-     * The farthest distance up to {@code kth} that probing proves within the budget (-1: none). Past it, the k-th
-     * distance that the radius-0 round suggests sends the segment to the scan only if that round would most likely have
-     * shown k codes that near: it sees only 1 in 8 codes 11 bits from a 64-bit query (the farthest a 1M segment's budget
-     * proves), so ten of them would all go unseen 30 % of the time, and a few far finds, each standing for many codes,
-     * would decide alone (near neighbours of clustered codes went to the scan). On less evidence probing goes on as
-     * before. (Asking the sample at once on less evidence saved a little on random codes, 1.17x to 1.12x the scan for a
-     * top 10 of 1M 64-bit codes, and cost near neighbours more: top 10 of 10M clustered codes 4.2x to 3.2x faster than
-     * the scan; bench/mih/results/planner-first-round-sample-at-once.jsonl.)
+     * The k-th distance that the radius-0 round's finds suggest ({@link #firstRoundKth}), when probing cannot prove it
+     * within the budget and that round would most likely have shown k codes as near as the farthest distance probing
+     * can prove; -1 otherwise (probing goes on). Without the second condition a few far finds, each standing for many
+     * codes, would decide alone: the round sees only 1 in 8 codes 11 bits from a 64-bit query (the farthest a 1M
+     * segment's budget proves), so ten of them would all go unseen 30 % of the time, and near neighbours of clustered
+     * codes went to the scan. (Asking the sample at once on less evidence saved a little on random codes, 1.17x to
+     * 1.12x the scan for a top 10 of 1M 64-bit codes, and cost near neighbours more: top 10 of 10M clustered codes 4.2x
+     * to 3.2x faster than the scan; bench/mih/results/planner-first-round-sample-at-once.jsonl.)
      */
-    private int provableWithin(double budget, int kth, SegmentCodes codes, SegmentProber prober) {
-        int provable = -1;
+    private int firstRoundTooFar(int k, long filterCost, int limit, SegmentCodes codes, SegmentProber prober, double budget) {
+        long candidates = filterCost < 0 ? codes.count() : Math.min(filterCost, codes.count());
+        double share = (double) candidates / codes.count();
+        int kth = firstRoundKth(k, share, limit);
+        if (kth < 0) {
+            return -1;
+        }
+        int provable = -1; // the farthest distance up to kth that probing proves within the budget
         while (provable < kth && provingCost(codes, radii(provable + 1), prober) <= budget) {
             provable++;
         }
-        return provable;
+        if (provable >= kth) {
+            return -1;
+        }
+        return provable < 0 || k / share * layout.firstRoundChances()[provable] >= FIRST_ROUND_EVIDENCE ? kth : -1;
     }
 
     /**
