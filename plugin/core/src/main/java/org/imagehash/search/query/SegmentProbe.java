@@ -59,7 +59,8 @@ final class SegmentProbe {
      *
      * @param filterWeight null for no filter
      * @param filterCost the filter's cost in this segment; -1 for no filter
-     * @return false when the planner gave up before finishing (nothing was offered): scan the segment instead
+     * @return false when the planner gave up before finishing: scan the segment instead (nothing was offered, but the
+     *     selector's limit may have fallen to the k-th distance that probing found; see {@link #scanInstead})
      */
     boolean topK(LeafReaderContext leaf, SegmentCodes codes, int k, Weight filterWeight, long filterCost, TopKSelector selector, TopKPlan plan)
         throws IOException {
@@ -111,7 +112,7 @@ final class SegmentProbe {
                     int kth = firstRoundTooFar(k, filterCost, nearest.limit(), codes, prober, budget);
                     if (kth >= 0) {
                         plan.estimatedTooFar(kth);
-                        return false;
+                        return scanInstead(nearest, selector);
                     }
                 }
                 // Before each round: give up if the work so far plus the next round would exceed the scan, the round
@@ -125,7 +126,7 @@ final class SegmentProbe {
                 }
                 if (withNext > budget) {
                     plan.gaveUp();
-                    return false;
+                    return scanInstead(nearest, selector);
                 }
                 // The radius-0 round and the rounds after it that together cost under a tenth of the scan run without
                 // asking (they find exact and near duplicates, which no sample would show: a sample scales each near
@@ -137,7 +138,7 @@ final class SegmentProbe {
                     int kth = estimatedKthDistance(codes, k, filterCost, nearest.limit(), prober, budget);
                     if (kth >= 0) {
                         plan.estimatedTooFar(kth);
-                        return false;
+                        return scanInstead(nearest, selector);
                     }
                 }
                 // Once every substring has been probed to radius 1 and k candidates are in hand, also give up if
@@ -146,7 +147,7 @@ final class SegmentProbe {
                 // stop searches that end cheaply.
                 if (s >= 2 && nearest.hasK() && cost(prober, lookupsToProve(radius, j, s, nearest.limit()), codes) > 4 * budget) {
                     plan.gaveUp();
-                    return false;
+                    return scanInstead(nearest, selector);
                 }
                 round[0] = j;
                 round[1] = s;
@@ -157,6 +158,19 @@ final class SegmentProbe {
                 }
             }
         }
+    }
+
+    /**
+     * Gives the segment to the scan with what probing learnt: k documents it found within some distance bound the k-th
+     * distance, so the scan starts from that limit rather than from the shard's (every block beyond it is skipped by
+     * its first pass; it finds those k again). This is what keeps a give-up from costing the rounds already paid on
+     * top of the scan where near codes are many (the default model's codes, where the scan's own limit falls slowly).
+     */
+    private static boolean scanInstead(TopKSelector nearest, TopKSelector selector) {
+        if (nearest.hasK()) {
+            selector.lowerLimit(nearest.limit());
+        }
+        return false;
     }
 
     /**

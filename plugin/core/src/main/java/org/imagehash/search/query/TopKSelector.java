@@ -81,6 +81,19 @@ final class TopKSelector {
         }
     }
 
+    /**
+     * Lowers the limit to {@code distance}, known to be at least the k-th distance that the documents still to come
+     * will give (a probe that found k documents this near in a segment about to be scanned): the scan then skips every
+     * block beyond it from the first, as it does once its own limit has fallen. Documents kept beyond it are dropped.
+     */
+    void lowerLimit(int distance) {
+        while (limit > distance && limit > 0) {
+            withinLimit -= counts[limit];
+            counts[limit] = 0;
+            limit--;
+        }
+    }
+
     /** Drops buffered documents beyond the limit; grows the buffer if that frees too little. */
     private void compact() {
         int n = 0;

@@ -3,6 +3,7 @@ package org.imagehash.search.query;
 import org.imagehash.search.HashCodeTestCase;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
@@ -40,6 +41,40 @@ public class TopKSelectorTests extends HashCodeTestCase {
                 assertEquals(expected.get(i)[0], result.docs()[i]);
                 assertEquals(expected.get(i)[1], result.distances()[i]);
             }
+        }
+    }
+
+    /**
+     * A limit lowered on the way to any bound at or beyond the k-th distance of what is offered in all (what a probe that
+     * found k documents tells the scan that follows it) selects exactly what the selector selects without it.
+     */
+    public void testLoweringTheLimitToABoundOfTheKthDistanceChangesNothing() {
+        for (int iter = 0; iter < 200; iter++) {
+            int k = randomIntBetween(1, 50);
+            int bits = randomFrom(8, 64);
+            int n = randomIntBetween(k, 2000);
+            int[] docs = new int[n];
+            int[] distances = new int[n];
+            for (int i = 0, doc = 0; i < n; i++) {
+                docs[i] = doc += randomIntBetween(1, 3);
+                distances[i] = randomIntBetween(0, randomIntBetween(0, bits));
+            }
+            int kth = Arrays.stream(distances).sorted().toArray()[k - 1];
+            TopKSelector plain = new TopKSelector(k, bits);
+            TopKSelector lowered = new TopKSelector(k, bits);
+            int lowerAt = randomIntBetween(0, n);
+            for (int i = 0; i < n; i++) {
+                if (i == lowerAt) {
+                    lowered.lowerLimit(randomIntBetween(kth, bits));
+                }
+                for (TopKSelector selector : new TopKSelector[] { plain, lowered }) {
+                    if (distances[i] <= selector.limit()) {
+                        selector.offer(docs[i], distances[i]);
+                    }
+                }
+            }
+            assertArrayEquals(plain.result().docs(), lowered.result().docs());
+            assertArrayEquals(plain.result().distances(), lowered.result().distances());
         }
     }
 
