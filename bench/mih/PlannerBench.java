@@ -83,8 +83,9 @@ public class PlannerBench {
             // is timed (a node serving queries runs hot code). The planner's per-query code (opening the tables, the
             // first rounds, the estimates) runs once per query, so it reaches the optimising compiler only after
             // thousands of queries: with two passes (80 calls per case) it still ran unoptimised while timed, which
-            // charged the planner 1.3-1.4x the scan's time on 100k random codes where it only decides to scan (1.09x
-            // after 100 passes) and made probing a radius of 2 in 1M codes look 15x faster than the scan instead of 41x.
+            // charged the planner 1.37-1.41x the scan's time on 100k random codes where it only decides to scan
+            // (1.06-1.08x after 100 passes) and made probing a radius of 2 in 1M codes look 14x faster than the scan
+            // instead of 42x (bench/mih/results/planner-{100000,1000000}-warm-up-2-vs-100.jsonl).
             // At least WARM_PASSES passes or WARM_SECONDS, whichever comes first (a pass over 10M codes takes seconds).
             long warmEnd = System.nanoTime() + WARM_SECONDS * 1_000_000_000L;
             int warmPasses = 0;

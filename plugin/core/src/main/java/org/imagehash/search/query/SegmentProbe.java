@@ -163,8 +163,9 @@ final class SegmentProbe {
     /**
      * Gives the segment to the scan with what probing learnt: k documents it found within some distance bound the k-th
      * distance, so the scan starts from that limit rather than from the shard's (every block beyond it is skipped by
-     * its first pass; it finds those k again). This is what keeps a give-up from costing the rounds already paid on
-     * top of the scan where near codes are many (the default model's codes, where the scan's own limit falls slowly).
+     * its first pass; it finds those k again). That recovers part of the rounds already paid where near codes are many
+     * and the scan's own limit falls slowly: model codes top 100 at 1M 1.05x to 0.97x the plain scan's time, clustered
+     * top 100 1.09x to 1.01x (docs/BENCHMARKS-MIH.md, seventh session).
      */
     private static boolean scanInstead(TopKSelector nearest, TopKSelector selector) {
         if (nearest.hasK()) {

@@ -75,9 +75,7 @@ final class TopKSelector {
         counts[distance]++;
         withinLimit++;
         while (limit > 0 && withinLimit - counts[limit] >= k) {
-            withinLimit -= counts[limit];
-            counts[limit] = 0;
-            limit--;
+            dropLimitByOne();
         }
     }
 
@@ -88,10 +86,15 @@ final class TopKSelector {
      */
     void lowerLimit(int distance) {
         while (limit > distance && limit > 0) {
-            withinLimit -= counts[limit];
-            counts[limit] = 0;
-            limit--;
+            dropLimitByOne();
         }
+    }
+
+    /** Forgets the documents counted at the limit and lowers it by one. */
+    private void dropLimitByOne() {
+        withinLimit -= counts[limit];
+        counts[limit] = 0;
+        limit--;
     }
 
     /** Drops buffered documents beyond the limit; grows the buffer if that frees too little. */
