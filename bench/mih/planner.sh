@@ -6,6 +6,9 @@
 #   bench/mih/planner.sh [DOCS] [JAR...]      # default: 1000000 docs, plugin/core/target's jar (built if missing)
 #   SETS="uniform:64 model:64" REPS=3 XMX=10g bench/mih/planner.sh ...   # some data sets, repeated blocks, a larger heap
 # (each line is tagged with its jar and repetition; planner_table.py takes the median ratio over repetitions)
+# The heap is pre-touched, as OpenSearch and Elasticsearch start theirs (both launchers add -XX:+AlwaysPreTouch): without
+# it, about half the JVMs ran every probing path 2-8x slower than the others (the first touch of each heap page faults,
+# and the planner allocates per query), bench/mih/results/planner-1000000-pretouch.jsonl.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -24,7 +27,7 @@ for rep in $(seq "${REPS:-1}"); do
     for set in $SETS; do
         data=${set%:*} bits=${set#*:}
         for jar in "${JARS[@]}"; do
-            "$JAVA_HOME/bin/java" -Xms4g -Xmx"${XMX:-4g}" --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar" bench/mih/PlannerBench.java "$data" "$bits" "$DOCS" 40 "$MODEL" \
+            "$JAVA_HOME/bin/java" -XX:+AlwaysPreTouch -Xms"${XMX:-4g}" -Xmx"${XMX:-4g}" --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar" bench/mih/PlannerBench.java "$data" "$bits" "$DOCS" 40 "$MODEL" \
                 | sed "s|^{|{\"jar\": \"$(basename "$jar")\", \"rep\": $rep, |"
         done
     done

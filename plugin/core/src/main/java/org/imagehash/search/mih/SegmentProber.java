@@ -2,6 +2,9 @@ package org.imagehash.search.mih;
 
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.Terms;
+import org.apache.lucene.util.ArrayUtil;
+import org.apache.lucene.util.IntsRef;
+import org.apache.lucene.util.LongsRef;
 import org.imagehash.search.index.SegmentCache;
 
 import java.io.IOException;
@@ -13,10 +16,13 @@ import java.io.IOException;
  */
 public final class SegmentProber {
 
-    /** Receives the documents of the probed buckets; a document may come several times (once per matching substring). */
+    /**
+     * Receives the documents of the probed buckets with the substring whose bucket held them; a document may come several
+     * times (once per matching substring).
+     */
     @FunctionalInterface
     public interface DocConsumer {
-        void accept(int doc) throws IOException;
+        void accept(int substring, int doc) throws IOException;
     }
 
     private final SubstringLayout layout;
@@ -24,6 +30,12 @@ public final class SegmentProber {
     private final SegmentSubstrings tables;
     private long probes;
     private long postingsRead;
+    // the non-empty buckets looked up by collect and not yet read: from << 32 | to in docs(substring); allocated by the
+    // first collect (a top k that gives up after its first rounds collects little)
+    private long[] collected = LongsRef.EMPTY_LONGS;
+    private int[] collectedSubstring = IntsRef.EMPTY_INTS;
+    private int collectedCount;
+    private long collectedPostings; // of the round being collected
 
     private SegmentProber(SubstringLayout layout, long[] querySubstrings, SegmentSubstrings tables) {
         this.layout = layout;
@@ -82,29 +94,57 @@ public final class SegmentProber {
         int[] docs = tables.docs(j);
         forEachValue(j, s, value -> {
             probes++;
-            long range = tables.range(j, value);
-            int from = (int) (range >>> 32);
-            int to = (int) range;
-            postingsRead += to - from;
-            for (int i = from; i < to; i++) {
-                consumer.accept(docs[i]);
-            }
+            read(j, docs, tables.range(j, value), consumer);
         });
     }
 
     /**
-     * The postings that {@link #probe} of {@code (j, s)} would read: the sizes of the query's own buckets, read
-     * from the tables' offsets without visiting a document. A planner knows a round's real cost this way before paying
-     * for it; the lookups count as probes (they cost about as much).
+     * Looks up the buckets of substring {@code j} at exactly {@code s} bits from the query's and keeps the non-empty
+     * ones for {@link #readCollected}, which then reads them without a second lookup; the lookups count as probes.
+     * A planner learns a round's real cost this way, from the sizes of the query's own buckets, before paying for its
+     * postings, and pays for the lookups once (counting and then probing looked every bucket up twice).
+     *
+     * <p>It keeps up to {@code C(length, s)} buckets: callers collect only rounds whose lookups they could afford (the
+     * planner, rounds that cost less than the scan); {@link #probe} streams instead.
+     *
+     * @return the postings that reading the buckets will hand over
      */
-    public long postingsAt(int j, int s) throws IOException {
-        long[] postings = { 0 };
+    public long collect(int j, int s) throws IOException {
+        long lookups = layout.probesAt(j, s);
+        if (collectedCount + lookups > collected.length) { // grown once per round, not bucket by bucket
+            collected = ArrayUtil.grow(collected, Math.toIntExact(collectedCount + lookups));
+            collectedSubstring = ArrayUtil.growExact(collectedSubstring, collected.length);
+        }
+        collectedPostings = 0;
         forEachValue(j, s, value -> {
             probes++;
             long range = tables.range(j, value);
-            postings[0] += (int) range - (int) (range >>> 32);
+            int size = (int) range - (int) (range >>> 32);
+            if (size > 0) {
+                collected[collectedCount] = range;
+                collectedSubstring[collectedCount++] = j;
+                collectedPostings += size;
+            }
         });
-        return postings[0];
+        return collectedPostings;
+    }
+
+    /** Hands the documents of every bucket collected since the last read to {@code consumer}, in collection order. */
+    public void readCollected(DocConsumer consumer) throws IOException {
+        for (int b = 0; b < collectedCount; b++) {
+            int j = collectedSubstring[b];
+            read(j, tables.docs(j), collected[b], consumer);
+        }
+        collectedCount = 0;
+    }
+
+    private void read(int j, int[] docs, long range, DocConsumer consumer) throws IOException {
+        int from = (int) (range >>> 32);
+        int to = (int) range;
+        postingsRead += to - from;
+        for (int i = from; i < to; i++) {
+            consumer.accept(j, docs[i]);
+        }
     }
 
     @FunctionalInterface

@@ -3,6 +3,7 @@ package org.imagehash.search.query;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.RamUsageEstimator;
 
 import java.util.Arrays;
 
@@ -27,6 +28,10 @@ record FoundDocs(int[] docs, int[] distances) { // arrays: equals and hashCode c
 
     int size() {
         return docs.length;
+    }
+
+    long ramBytesUsed() {
+        return RamUsageEstimator.shallowSizeOfInstance(FoundDocs.class) + RamUsageEstimator.sizeOf(docs) + RamUsageEstimator.sizeOf(distances);
     }
 
     /** Index of {@code doc} among the found documents, or a negative number when it is not one of them. */

@@ -12,6 +12,8 @@ import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.TwoPhaseIterator;
 import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.Accountable;
+import org.apache.lucene.util.RamUsageEstimator;
 import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.index.SegmentCodes;
@@ -32,16 +34,18 @@ import java.util.Objects;
  * leads (a {@code bool} filter, say) the distance check is a {@link TwoPhaseIterator}, so only that clause's candidates
  * pay for a popcount. Probe: when the field's substrings are indexed and the planner expects fewer lookups than a
  * scan costs, multi-index hashing finds the documents ({@link SegmentProbe}). The planner decides once per segment
- * while the query is rewritten; the rewritten copy carries the decisions, which its scorers, {@code explain} and
- * {@code toString} (the profile API) reuse.
+ * while the query is rewritten, and probes the segments it chose right away (its decision already looked their buckets
+ * up); the rewritten copy carries the decisions and what probing found, which its scorers, {@code explain} and
+ * {@code toString} (the profile API) reuse, and counts them in its {@link #ramBytesUsed} (a query cache keeps it).
  */
-public final class HammingQuery extends Query {
+public final class HammingQuery extends Query implements Accountable {
 
     /**
      * A scorer leads with the eager scan unless the clause leading its conjunction matches fewer than this fraction of
      * the documents: a block scan costs well under a nanosecond per code, a two-phase check several per candidate.
      */
     static final int EAGER_SCAN_FRACTION = 16;
+    private static final long BASE_RAM = RamUsageEstimator.shallowSizeOfInstance(HammingQuery.class);
 
     private final String field;
     private final byte[] code;
@@ -93,15 +97,23 @@ public final class HammingQuery extends Query {
         return maxDistance;
     }
 
-    /** Which segments of one reader are probed, decided once by {@link #rewrite}. */
-    private record Plan(Object readerId, boolean[] probed, int[] radius, long lookups) {
+    /** What {@link #rewrite} found by probing in each segment of one reader; null for a segment it left to the scan. */
+    private record Plan(Object readerId, FoundDocs[] found, long lookups) {
         @Override
         public String toString() {
             int probes = 0;
-            for (boolean p : probed) {
-                probes += p ? 1 : 0;
+            for (FoundDocs f : found) {
+                probes += f != null ? 1 : 0;
             }
-            return "segments probed:" + probes + " (" + lookups + " lookups each) scanned:" + (probed.length - probes);
+            return "segments probed:" + probes + " (" + lookups + " lookups each) scanned:" + (found.length - probes);
+        }
+
+        long ramBytesUsed() {
+            long bytes = RamUsageEstimator.shallowSizeOf(found);
+            for (FoundDocs f : found) {
+                bytes += f == null ? 0 : f.ramBytesUsed();
+            }
+            return bytes;
         }
     }
 
@@ -120,12 +132,12 @@ public final class HammingQuery extends Query {
         int[] radius = probe.radii(maxDistance);
         long lookups = radius == null ? 0 : probe.lookups(radius);
         List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
-        boolean[] probed = new boolean[leaves.size()];
+        FoundDocs[] found = new FoundDocs[leaves.size()];
         for (LeafReaderContext leaf : leaves) {
             SegmentCodes codes = cache.codes(leaf, field, bits());
-            probed[leaf.ord] = codes != null && codes.count() > 0 && probe.probesWithin(leaf, codes, radius, lookups);
+            found[leaf.ord] = codes != null && codes.count() > 0 ? probe.within(leaf, codes, radius, lookups, maxDistance) : null;
         }
-        return new HammingQuery(field, code, maxDistance, cache, layout, mode, new Plan(readerId, probed, radius, lookups));
+        return new HammingQuery(field, code, maxDistance, cache, layout, mode, new Plan(readerId, found, lookups));
     }
 
     @Override
@@ -135,14 +147,15 @@ public final class HammingQuery extends Query {
         // Planned by rewrite for this reader (always, through an IndexSearcher); otherwise each segment is planned here.
         final Plan bound = plan != null && plan.readerId() == searcher.getIndexReader().getContext().id() ? plan : null;
         final SegmentProbe probe = mode == ProbeCost.Mode.SCAN || maxDistance >= bits ? null : probe(query);
-        final int[] radius = bound != null ? bound.radius() : probe == null ? null : probe.radii(maxDistance);
+        final int[] radius = probe == null ? null : probe.radii(maxDistance);
         final long lookups = bound != null ? bound.lookups() : radius == null ? 0 : probe.lookups(radius);
         return new HashWeight(this) {
-            private boolean probed(LeafReaderContext context, SegmentCodes codes) throws IOException {
+            /** What probing found in this segment; null when the planner scans it. */
+            private FoundDocs probed(LeafReaderContext context, SegmentCodes codes) throws IOException {
                 if (bound != null) {
-                    return bound.probed()[context.ord];
+                    return bound.found()[context.ord];
                 }
-                return probe != null && codes != null && probe.probesWithin(context, codes, radius, lookups);
+                return probe != null && codes != null && codes.count() > 0 ? probe.within(context, codes, radius, lookups, maxDistance) : null;
             }
 
             @Override
@@ -151,8 +164,8 @@ public final class HammingQuery extends Query {
                 if (codes == null || codes.count() == 0) {
                     return null;
                 }
-                if (probed(context, codes)) {
-                    FoundDocs found = probe.within(context, codes, radius, maxDistance);
+                FoundDocs found = probed(context, codes);
+                if (found != null) {
                     return found.size() == 0 ? null : ScorerSuppliers.of(found.scorer(this, 0, found.size(), 0, boost));
                 }
                 if (maxDistance >= bits) {
@@ -193,7 +206,7 @@ public final class HammingQuery extends Query {
                 }
                 return HammingExplanations.withPlan(
                     e,
-                    probed(context, codes)
+                    probed(context, codes) != null
                         ? "segment searched by probing " + lookups + " substring values (" + layout + ")"
                         : "segment searched by linear scan"
                 );
@@ -316,5 +329,10 @@ public final class HammingQuery extends Query {
     @Override
     public int hashCode() {
         return Objects.hash(classHash(), field, maxDistance, Arrays.hashCode(code), layout, mode);
+    }
+
+    @Override
+    public long ramBytesUsed() {
+        return BASE_RAM + RamUsageEstimator.sizeOf(code) + (plan == null ? 0 : plan.ramBytesUsed());
     }
 }

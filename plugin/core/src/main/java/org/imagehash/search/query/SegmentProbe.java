@@ -84,7 +84,7 @@ final class SegmentProbe {
         // A document comes once per substring it shares with the query's probes. The check that it came before runs
         // only for the few within the limit: one seen farther stays farther, since the limit only falls.
         // The radius-0 round also counts what it finds at every distance, for firstRoundKth.
-        SegmentProber.DocConsumer verify = doc -> {
+        SegmentProber.DocConsumer verify = (substring, doc) -> {
             int d = HammingKernels.distance(c, doc * words, query, words);
             if (round[1] == 0) {
                 firstRound[d]++; // a code met in two substrings counts twice: near codes weigh more, which errs towards probing
@@ -116,13 +116,16 @@ final class SegmentProbe {
                     }
                 }
                 // Before each round: give up if the work so far plus the next round would exceed the scan, the round
-                // priced by the query's own buckets (counted before any is read: a query like the indexed codes lands
+                // priced by the query's own buckets (looked up before any is read: a query like the indexed codes lands
                 // in buckets far fuller than the segment's mean, which is what made probing lose on a model's codes),
-                // once its lookups alone fit.
+                // once its lookups alone fit. The buckets looked up are kept, so the round reads them without a second
+                // lookup.
                 long next = layout.probesAt(j, s);
+                boolean collected = false;
                 double withNext = cost(prober, next, 0, codes);
                 if (withNext <= budget && budget != Double.POSITIVE_INFINITY) {
-                    withNext = cost(prober, next, prober.postingsAt(j, s), codes);
+                    withNext = cost(prober, 0, prober.collect(j, s), codes);
+                    collected = true;
                 }
                 if (withNext > budget) {
                     plan.gaveUp();
@@ -145,13 +148,18 @@ final class SegmentProbe {
                 // proving their k-th distance would take more than four times the scan: that distance only falls, so
                 // this is an upper bound. Earlier, the k-th distance found is still far above the final one and would
                 // stop searches that end cheaply.
-                if (s >= 2 && nearest.hasK() && cost(prober, lookupsToProve(radius, j, s, nearest.limit()), codes) > 4 * budget) {
+                long toProve = lookupsToProve(radius, j, s, nearest.limit()) - (collected ? next : 0);
+                if (s >= 2 && nearest.hasK() && cost(prober, toProve, codes) > 4 * budget) {
                     plan.gaveUp();
                     return scanInstead(nearest, selector);
                 }
                 round[0] = j;
                 round[1] = s;
-                prober.probe(j, s, verify);
+                if (collected) {
+                    prober.readCollected(verify);
+                } else {
+                    prober.probe(j, s, verify);
+                }
                 radius[j] = s;
                 if (pending != null) {
                     pending.filterInto(filterWeight, leaf, nearest);
@@ -406,57 +414,64 @@ final class SegmentProbe {
         return lookups;
     }
 
-    /** Whether the planner probes this segment for a radius search (else it is scanned). */
-    boolean probesWithin(LeafReaderContext leaf, SegmentCodes codes, int[] radius, long lookups) throws IOException {
+    /**
+     * The documents of a segment within {@code maxDistance}, found by probing to {@code radius}; null when the planner
+     * scans the segment instead.
+     *
+     * <p>The planner looks the query's own buckets up before reading any (their sizes are the probe's real cost, see
+     * {@link #topK}) and keeps them, so a probe pays for its lookups once. Those lookups are lost when the scan wins, so
+     * it looks them up only when they cost at most half the scan (a radius of 12 on 64-bit codes in a 100k segment
+     * counted 1,108 buckets to decide on the scan: 1.7x the scan's own time when counted without that guard). It then
+     * probes when twice the lookups and the postings cost less than the scan: charging the lookups once (they are paid
+     * already) probed more clustered radius-8 queries at 100k, and lost, 0.88x to 1.32x the scan's time (the model
+     * prices a posting below what verifying it costs there; bench/mih/results/planner-100000-collect-marginal-rule.jsonl).
+     */
+    FoundDocs within(LeafReaderContext leaf, SegmentCodes codes, int[] radius, long lookups, int maxDistance) throws IOException {
         if (radius == null || mode == ProbeCost.Mode.SCAN) {
-            return false;
+            return null;
         }
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes.count(), cache);
-        if (prober == null || mode == ProbeCost.Mode.PROBE) {
-            return prober != null;
-        }
-        double scan = ProbeCost.scan(codes.maxDoc(), codes.words(), -1);
-        // the query's own buckets, counted before any is read (see topK); counting costs its lookups once more, so
-        // probing can win only if twice its lookups cost less than the scan (charging them once, a radius of 12 on
-        // 64-bit codes in a 100k segment counted 1,108 buckets to decide on the scan: 1.7x the scan's own time)
-        if (ProbeCost.probe(2 * lookups, 0, codes.maxDoc(), codes.words()) > scan) {
-            return false;
-        }
-        long postings = 0;
-        for (int j = 0; j < radius.length; j++) {
-            for (int i = 0; i <= radius[j]; i++) {
-                postings += prober.postingsAt(j, i);
-            }
-        }
-        return ProbeCost.probe(2 * lookups, postings, codes.maxDoc(), codes.words()) <= scan;
-    }
-
-    /** The documents of a segment within {@code maxDistance}, found by probing to {@code radius}. */
-    FoundDocs within(LeafReaderContext leaf, SegmentCodes codes, int[] radius, int maxDistance) throws IOException {
         SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes.count(), cache);
         if (prober == null) {
-            return FoundDocs.NONE;
+            return null;
+        }
+        final boolean forced = mode == ProbeCost.Mode.PROBE; // nothing to decide, and no bound on the lookups to keep
+        if (forced == false) {
+            double scan = ProbeCost.scan(codes.maxDoc(), codes.words(), -1);
+            if (ProbeCost.probe(2 * lookups, 0, codes.maxDoc(), codes.words()) > scan) {
+                return null;
+            }
+            long postings = 0;
+            for (int j = 0; j < radius.length; j++) {
+                for (int i = 0; i <= radius[j]; i++) {
+                    postings += prober.collect(j, i);
+                }
+            }
+            if (ProbeCost.probe(2 * lookups, postings, codes.maxDoc(), codes.words()) > scan) {
+                return null;
+            }
         }
         final long[] c = codes.codes();
         final int words = codes.words();
         final long[][] found = { new long[16] };
         final int[] size = { 0 };
-        final int[] substring = new int[1]; // the one being probed
         // the check that a document came before runs only for the few within the radius
-        SegmentProber.DocConsumer verify = doc -> {
+        SegmentProber.DocConsumer verify = (substring, doc) -> {
             int d = HammingKernels.distance(c, doc * words, query, words);
-            if (d <= maxDistance && metInEarlierSubstring(c, doc * words, substring[0], radius) == false) {
+            if (d <= maxDistance && metInEarlierSubstring(c, doc * words, substring, radius) == false) {
                 if (size[0] == found[0].length) {
                     found[0] = ArrayUtil.grow(found[0], size[0] + 1);
                 }
                 found[0][size[0]++] = ((long) doc << 32) | d;
             }
         };
-        for (int j = 0; j < radius.length; j++) {
-            substring[0] = j;
-            for (int i = 0; i <= radius[j]; i++) {
-                prober.probe(j, i, verify);
+        if (forced) {
+            for (int j = 0; j < radius.length; j++) {
+                for (int i = 0; i <= radius[j]; i++) {
+                    prober.probe(j, i, verify);
+                }
             }
+        } else {
+            prober.readCollected(verify);
         }
         Arrays.sort(found[0], 0, size[0]);
         return FoundDocs.fromPacked(found[0], size[0]);

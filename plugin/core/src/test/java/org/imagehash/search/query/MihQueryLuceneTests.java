@@ -276,8 +276,12 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
         assertEquals(100, searcher.search(far, 100).scoreDocs.length);
 
         // radius: 0 is one lookup; 40 bits would enumerate most of every substring
-        String exact = searcher.rewrite(new HammingQuery(FIELD, stored, 0, cache, layout, ProbeCost.Mode.AUTO)).toString();
+        HammingQuery exactQuery = new HammingQuery(FIELD, stored, 0, cache, layout, ProbeCost.Mode.AUTO);
+        Query exactRewritten = searcher.rewrite(exactQuery);
+        String exact = exactRewritten.toString();
         assertTrue(exact, exact.contains("segments probed:1 (1 lookups each) scanned:0"));
+        // the rewritten copy holds what probing found (a query cache keeps it): its size counts those documents
+        assertTrue(((HammingQuery) exactRewritten).ramBytesUsed() > exactQuery.ramBytesUsed());
         String wide = searcher.rewrite(new HammingQuery(FIELD, stored, 40, cache, layout, ProbeCost.Mode.AUTO)).toString();
         assertTrue(wide, wide.contains("segments probed:0"));
         HammingQuery radius = new HammingQuery(FIELD, stored, 3, cache, layout, ProbeCost.Mode.AUTO);
