@@ -121,11 +121,11 @@ final class SegmentProbe {
                 // once its lookups alone fit. The buckets looked up are kept, so the round reads them without a second
                 // lookup.
                 long next = layout.probesAt(j, s);
-                boolean collected = false;
+                long collected = -1; // the round's postings, once its buckets are looked up
                 double withNext = cost(prober, next, 0, codes);
                 if (withNext <= budget && budget != Double.POSITIVE_INFINITY) {
-                    withNext = cost(prober, 0, prober.collect(j, s), codes);
-                    collected = true;
+                    collected = prober.collect(j, s);
+                    withNext = cost(prober, 0, collected, codes);
                 }
                 if (withNext > budget) {
                     plan.gaveUp();
@@ -148,14 +148,13 @@ final class SegmentProbe {
                 // proving their k-th distance would take more than four times the scan: that distance only falls, so
                 // this is an upper bound. Earlier, the k-th distance found is still far above the final one and would
                 // stop searches that end cheaply.
-                long toProve = lookupsToProve(radius, j, s, nearest.limit()) - (collected ? next : 0);
-                if (s >= 2 && nearest.hasK() && cost(prober, toProve, codes) > 4 * budget) {
+                if (s >= 2 && nearest.hasK() && provingFrom(prober, j, s, radius, nearest.limit(), collected, codes) > 4 * budget) {
                     plan.gaveUp();
                     return scanInstead(nearest, selector);
                 }
                 round[0] = j;
                 round[1] = s;
-                if (collected) {
+                if (collected >= 0) {
                     prober.readCollected(verify);
                 } else {
                     prober.probe(j, s, verify);
@@ -305,6 +304,20 @@ final class SegmentProbe {
             }
         }
         return lookups;
+    }
+
+    /**
+     * Cost of the work so far plus proving {@code limit} from round {@code (j, s)} on, the rounds priced with the
+     * segment's mean postings, except round {@code (j, s)} itself when its buckets are already looked up (its lookups
+     * are in the work so far and {@code collected} is its postings; -1 when not looked up).
+     */
+    private double provingFrom(SegmentProber prober, int j, int s, int[] radius, int limit, long collected, SegmentCodes codes) {
+        long lookups = lookupsToProve(radius, j, s, limit);
+        if (collected < 0) {
+            return cost(prober, lookups, codes);
+        }
+        long later = lookups - layout.probesAt(j, s);
+        return cost(prober, later, later * prober.postingsPerTerm() + collected, codes);
     }
 
     /** Least distance of a code not yet seen, given the radius probed in each substring; MAX_VALUE when none is left. */
