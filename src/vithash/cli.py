@@ -1,4 +1,4 @@
-"""Command line: python3 -m vithash {pretrain,train,evaluate-all,report,export,push} ..."""
+"""Command line: python3 -m vithash {pretrain,train,evaluate-all,report,diagnose,export,push} ..."""
 import argparse
 import json
 import os
@@ -217,6 +217,20 @@ def cmd_report(args):
     write_report(args.results, args.output)
 
 
+def cmd_diagnose(args):
+    from vithash.evaluation.diagnose import diagnose_run
+
+    pool, split = _load(args)
+    runs = [diagnose_run(c, pool, split, threads=args.threads, **_runtime(args, pool)) for c in args.checkpoints]
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(runs, f, indent=1)
+    for r in runs:
+        print(f"{r['method']} {r['bits']} seed {r['seed']}: mAP@all {r['map_all']:.4f}; training queries vs training "
+              f"{r['map_seen_vs_training']:.4f}, vs unseen database: seen {r['map_seen_queries']:.4f}, unseen "
+              f"{r['map_unseen_queries']:.4f}")
+
+
 def cmd_export(args):
     from vithash.export.package import export_package
 
@@ -271,6 +285,12 @@ def build_parser():
     p.add_argument("--results", default="docs/results")
     p.add_argument("--output", default="docs/RESULTS.md")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("diagnose", help="where trained runs lose mAP: AP per class, seen vs unseen queries")
+    _add_common(p)
+    p.add_argument("--out", required=True, help="JSON file (docs/results/diagnosis/<name>.json: the report shows it)")
+    p.add_argument("checkpoints", nargs="+", help="model.pt of runs on this dataset's protocol split")
+    p.set_defaults(func=cmd_diagnose)
 
     p = sub.add_parser("export", help="ONNX + model.json + golden vectors from a trained run")
     p.add_argument("--checkpoint", required=True, help="model.pt of a run")

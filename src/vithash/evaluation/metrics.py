@@ -54,9 +54,14 @@ def average_precision(relevant, top=None):
     return float((hits[rel] / ranks[rel]).sum() / hits[-1])
 
 
+def average_precisions(query_codes, query_labels, db_codes, db_labels, top=None):
+    """AP of every query, in query order (ties broken by database index)."""
+    return np.array([average_precision(_relevance_in_rank_order(row, query_labels[i], db_labels), top)
+                     for i, row in _distance_rows(query_codes, db_codes)])
+
+
 def mean_average_precision(query_codes, query_labels, db_codes, db_labels, top=None):
-    return float(np.mean([average_precision(_relevance_in_rank_order(row, query_labels[i], db_labels), top)
-                          for i, row in _distance_rows(query_codes, db_codes)]))
+    return float(np.mean(average_precisions(query_codes, query_labels, db_codes, db_labels, top)))
 
 
 def tie_aware_average_precision(dist_row, relevant_mask):

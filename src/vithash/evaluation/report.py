@@ -229,6 +229,7 @@ def write_report(results_dir, output="docs/RESULTS.md"):
                   f"mAP@1000 {ev.get('map_1000', float('nan')):.3f}, tie-aware mAP@all "
                   f"{ev.get('map_all_tie_aware', float('nan')):.3f}.", ""]
     lines += _variant_sections(results_dir)
+    lines += _diagnosis_sections(results_dir)
     notes = os.path.join(results_dir, "notes.md")  # hand-written discussion, appended verbatim
     if os.path.exists(notes):
         with open(notes) as f:
@@ -290,4 +291,32 @@ def _variant_sections(results_dir):
                                            else "not run" for b in bits_list) + " |" for m in methods]
         lines += lead_table(runs, bits_list, f"### Source methods vs the best baseline, `{name}/`")
     lines += ablation_table(results_dir)
+    return lines
+
+
+def _diagnosis_sections(results_dir):
+    """One table per `vithash diagnose` file in diagnosis/: AP per class of the protocol queries, and mAP of seen
+    (training) vs unseen (protocol) queries against the database images no run trained on, one column per run."""
+    lines = []
+    for path in sorted(glob.glob(os.path.join(results_dir, "diagnosis", "*.json"))):
+        with open(path) as f:
+            runs = json.load(f)
+        heads = [" ".join([r["method"], *(f"{k}={v}" for k, v in r["changed"].items()), str(r["bits"])]) +
+                 f" (seed {r['seed']})" for r in runs]
+        lines += ["", f"## Where the mAP is lost: `diagnosis/{os.path.basename(path)}` (`vithash diagnose`)", "",
+                  f"AP@all per class of the {sum(1 for _ in runs[0]['per_class_ap'])} classes' protocol queries "
+                  "against the whole database (their mean is the run's mAP@all); then the same network's mAP with "
+                  f"{runs[0]['seen_queries']:,} of its training images as queries, first against the other "
+                  "training images (what it fitted), then (seen) against the "
+                  f"{runs[0]['database_unseen']:,} database images no run trained on, like the protocol queries "
+                  "(unseen).", "", "| | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(runs)]
+        for name in runs[0]["per_class_ap"]:
+            lines.append(f"| {name} | " + " | ".join(f"{r['per_class_ap'][name]:.3f}" for r in runs) + " |")
+        lines.append("| **mAP@all** | " + " | ".join(f"**{r['map_all']:.3f}**" for r in runs) + " |")
+        lines.append("| training queries vs the other training images (fitted) | " + " | ".join(
+            f"{r['map_seen_vs_training']:.3f}" for r in runs) + " |")
+        lines.append("| seen queries | " + " | ".join(f"{r['map_seen_queries']:.3f}" for r in runs) + " |")
+        lines.append("| unseen queries | " + " | ".join(f"{r['map_unseen_queries']:.3f}" for r in runs) + " |")
+        lines.append("| seen − unseen | " + " | ".join(
+            f"{r['map_seen_queries'] - r['map_unseen_queries']:+.3f}" for r in runs) + " |")
     return lines
