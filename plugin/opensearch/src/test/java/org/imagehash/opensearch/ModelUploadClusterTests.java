@@ -111,6 +111,9 @@ public class ModelUploadClusterTests extends OpenSearchIntegTestCase {
         start(nodes.get(0), "survivor", 4);
         part(nodes.get(0), "survivor", 0, 4);
         part(nodes.get(1), "survivor", 1, 4);
+        // both copies of the models index active first: stopping the node of the primary while the other copy was still
+        // recovering left no copy to promote ("timed out waiting for yellow state" in a fresh-clone CI run)
+        ensureGreen(org.imagehash.opensearch.registry.ModelIndex.NAME);
         internalCluster().stopRandomNode(org.opensearch.test.InternalTestCluster.nameFilter(nodes.get(1)));
         // the models index keeps a copy on every node (auto-expanded replicas): wait until the survivor's copy is the
         // primary, or a read right after the stop can find no active shard
