@@ -7,8 +7,8 @@
 #   SETS="uniform:64 model:64" REPS=3 XMX=10g bench/mih/planner.sh ...   # some data sets, repeated blocks, a larger heap
 # (each line is tagged with its jar and repetition; planner_table.py takes the median ratio over repetitions)
 # The heap is pre-touched, as OpenSearch and Elasticsearch start theirs (both launchers add -XX:+AlwaysPreTouch): without
-# it, about half the JVMs ran every probing path 2-8x slower than the others (the first touch of each heap page faults,
-# and the planner allocates per query), bench/mih/results/planner-1000000-pretouch.jsonl.
+# it, about half the JVMs ran every probing path 2-8x slower than the others (likely, not traced: the first touch of each
+# heap page faults, and the planner allocates per query), bench/mih/results/planner-1000000-pretouch.jsonl.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"

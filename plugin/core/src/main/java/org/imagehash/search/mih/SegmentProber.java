@@ -35,7 +35,6 @@ public final class SegmentProber {
     private long[] collected = LongsRef.EMPTY_LONGS;
     private int[] collectedSubstring = IntsRef.EMPTY_INTS;
     private int collectedCount;
-    private long collectedPostings; // of the round being collected
 
     private SegmentProber(SubstringLayout layout, long[] querySubstrings, SegmentSubstrings tables) {
         this.layout = layout;
@@ -115,18 +114,20 @@ public final class SegmentProber {
             collected = ArrayUtil.grow(collected, Math.toIntExact(collectedCount + lookups));
             collectedSubstring = ArrayUtil.growExact(collectedSubstring, collected.length);
         }
-        collectedPostings = 0;
+        int first = collectedCount;
         forEachValue(j, s, value -> {
             probes++;
             long range = tables.range(j, value);
-            int size = (int) range - (int) (range >>> 32);
-            if (size > 0) {
+            if ((int) range > (int) (range >>> 32)) { // not empty
                 collected[collectedCount] = range;
                 collectedSubstring[collectedCount++] = j;
-                collectedPostings += size;
             }
         });
-        return collectedPostings;
+        long postings = 0;
+        for (int b = first; b < collectedCount; b++) {
+            postings += (int) collected[b] - (int) (collected[b] >>> 32);
+        }
+        return postings;
     }
 
     /** Hands the documents of every bucket collected since the last read to {@code consumer}, in collection order. */

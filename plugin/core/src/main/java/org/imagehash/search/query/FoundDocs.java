@@ -13,8 +13,6 @@ import java.util.Arrays;
  */
 record FoundDocs(int[] docs, int[] distances) { // arrays: equals and hashCode compare contents
 
-    static final FoundDocs NONE = new FoundDocs(new int[0], new int[0]);
-
     /** From {@code doc << 32 | distance} entries sorted by doc. */
     static FoundDocs fromPacked(long[] packed, int size) {
         int[] docs = new int[size];
