@@ -5,6 +5,7 @@
 #
 #   bench/mih/planner.sh [DOCS] [JAR...]      # default: 1000000 docs, plugin/core/target's jar (built if missing)
 #   SETS="uniform:64 model:64" REPS=3 XMX=10g bench/mih/planner.sh ...   # some data sets, repeated blocks, a larger heap
+#   JAVA_OPTS="-Dper.query=true -Dcases=k=10" ...   # also a line per query (times and plan), some cases only
 # (each line is tagged with its jar and repetition; planner_table.py takes the median ratio over repetitions)
 # The heap is pre-touched, as OpenSearch and Elasticsearch start theirs (both launchers add -XX:+AlwaysPreTouch): without
 # it, about half the JVMs ran every probing path 2-8x slower than the others (likely, not traced: the first touch of each
@@ -27,7 +28,7 @@ for rep in $(seq "${REPS:-1}"); do
     for set in $SETS; do
         data=${set%:*} bits=${set#*:}
         for jar in "${JARS[@]}"; do
-            "$JAVA_HOME/bin/java" -XX:+AlwaysPreTouch -Xms"${XMX:-4g}" -Xmx"${XMX:-4g}" --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar" bench/mih/PlannerBench.java "$data" "$bits" "$DOCS" 40 "$MODEL" \
+            "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} -XX:+AlwaysPreTouch -Xms"${XMX:-4g}" -Xmx"${XMX:-4g}" --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar" bench/mih/PlannerBench.java "$data" "$bits" "$DOCS" 40 "$MODEL" \
                 | sed "s|^{|{\"jar\": \"$(basename "$jar")\", \"rep\": $rep, |"
         done
     done

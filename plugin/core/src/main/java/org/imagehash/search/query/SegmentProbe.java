@@ -110,8 +110,14 @@ final class SegmentProbe {
                 // the scan's real time in a segment of 100k codes.
                 if (s == 1 && j == 0 && mode == ProbeCost.Mode.AUTO) {
                     int kth = firstRoundTooFar(k, filterCost, nearest.limit(), codes, prober, budget);
+                    if (kth == NOTHING_PROVABLE && SegmentSample.worthSampling(codes)) {
+                        // no code found near enough to prove, and too few seen to trust that: the sample decides now,
+                        // before free rounds that would mostly read far codes (random codes: ~5 % of the scan at 100k)
+                        sampled = true;
+                        kth = estimatedKthDistance(codes, k, filterCost, nearest.limit(), prober, budget);
+                    }
                     if (kth >= 0) {
-                        plan.estimatedTooFar(kth);
+                        plan.estimatedTooFar(kth, prober.probes());
                         return scanInstead(nearest, selector);
                     }
                 }
@@ -128,7 +134,7 @@ final class SegmentProbe {
                     withNext = cost(prober, 0, collected, codes);
                 }
                 if (withNext > budget) {
-                    plan.gaveUp();
+                    plan.gaveUp(prober.probes());
                     return scanInstead(nearest, selector);
                 }
                 // The radius-0 round and the rounds after it that together cost under a tenth of the scan run without
@@ -140,7 +146,7 @@ final class SegmentProbe {
                     sampled = true;
                     int kth = estimatedKthDistance(codes, k, filterCost, nearest.limit(), prober, budget);
                     if (kth >= 0) {
-                        plan.estimatedTooFar(kth);
+                        plan.estimatedTooFar(kth, prober.probes());
                         return scanInstead(nearest, selector);
                     }
                 }
@@ -149,7 +155,7 @@ final class SegmentProbe {
                 // this is an upper bound. Earlier, the k-th distance found is still far above the final one and would
                 // stop searches that end cheaply.
                 if (s >= 2 && nearest.hasK() && provingFrom(prober, j, s, radius, nearest.limit(), collected, codes) > 4 * budget) {
-                    plan.gaveUp();
+                    plan.gaveUp(prober.probes());
                     return scanInstead(nearest, selector);
                 }
                 round[0] = j;
@@ -190,7 +196,7 @@ final class SegmentProbe {
     /**
      * The k-th distance that the radius-0 round's finds suggest ({@link #firstRoundKth}), when probing cannot prove it
      * within the budget and that round would most likely have shown k codes as near as the farthest distance probing
-     * can prove; -1 otherwise (probing goes on). Without the second condition a few far finds, each standing for many
+     * can prove; -1 otherwise (probing goes on), or {@link #NOTHING_PROVABLE} when the round found no code that near. Without the second condition a few far finds, each standing for many
      * codes, would decide alone: the round sees only 1 in 8 codes 11 bits from a 64-bit query (the farthest a 1M
      * segment's budget proves), so ten of them would all go unseen 30 % of the time, and near neighbours of clustered
      * codes went to the scan. (Asking the sample at once on less evidence saved a little on random codes, 1.17x to
@@ -200,9 +206,12 @@ final class SegmentProbe {
     private int firstRoundTooFar(int k, long filterCost, int limit, SegmentCodes codes, SegmentProber prober, double budget) {
         long candidates = filterCost < 0 ? codes.count() : Math.min(filterCost, codes.count());
         double share = (double) candidates / codes.count();
+        if (layout.firstRoundChances() == null) {
+            return -1;
+        }
         int kth = firstRoundKth(k, share, limit);
         if (kth < 0) {
-            return -1;
+            return NOTHING_PROVABLE; // the round found nothing at all
         }
         int provable = -1; // the farthest distance up to kth that probing proves within the budget
         while (provable < kth && provingCost(codes, radii(provable + 1), prober) <= budget) {
@@ -211,20 +220,33 @@ final class SegmentProbe {
         if (provable >= kth) {
             return -1;
         }
-        return provable < 0 || k / share * layout.firstRoundChances()[provable] >= FIRST_ROUND_EVIDENCE ? kth : -1;
+        if (provable < 0 || k / share * layout.firstRoundChances()[provable] >= FIRST_ROUND_EVIDENCE) {
+            return kth;
+        }
+        for (int d = 0; d <= provable; d++) {
+            if (firstRound[d] > 0) {
+                return -1;
+            }
+        }
+        return NOTHING_PROVABLE;
     }
+
+    /**
+     * What {@link #firstRoundTooFar} says when the radius-0 round found no code within the distance that probing could
+     * prove but saw too small a share of such codes to rule them out: the sample is asked at once. Where the round did
+     * find one, near neighbours are likely (clustered codes) and the free rounds run first, since the sample scales
+     * each near code it holds by ~256 and would send them to the scan.
+     */
+    static final int NOTHING_PROVABLE = -2;
 
     /**
      * The k-th distance that the radius-0 round's finds suggest (at most {@code limit}, the k-th found so far): each code
      * it found at distance {@code d} stands for 1 / {@link SubstringLayout#firstRoundChances() chance(d)} codes at that
      * distance (every one within {@code m - 1} bits is found; of those 24 bits from a 64-bit query, 1 in 2,000), scaled by
-     * the share of candidates the filter leaves. -1 when the round found nothing or the layout has no chances.
+     * the share of candidates the filter leaves. -1 when the round found nothing. Only for a layout with chances.
      */
     private int firstRoundKth(int k, double share, int limit) {
         double[] chances = layout.firstRoundChances();
-        if (chances == null) {
-            return -1;
-        }
         double codesWithin = 0;
         boolean found = false;
         for (int d = 0; d < firstRound.length; d++) {
@@ -443,16 +465,16 @@ final class SegmentProbe {
         if (radius == null || mode == ProbeCost.Mode.SCAN) {
             return null;
         }
+        final boolean forced = mode == ProbeCost.Mode.PROBE; // nothing to decide, and no bound on the lookups to keep
+        final double scan = ProbeCost.scan(codes.maxDoc(), codes.words(), -1);
+        if (forced == false && ProbeCost.probe(2 * lookups, 0, codes.maxDoc(), codes.words()) > scan) {
+            return null; // decided before the tables are opened (a cache lookup and a check of the terms per segment)
+        }
         SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes.count(), cache);
         if (prober == null) {
             return null;
         }
-        final boolean forced = mode == ProbeCost.Mode.PROBE; // nothing to decide, and no bound on the lookups to keep
         if (forced == false) {
-            double scan = ProbeCost.scan(codes.maxDoc(), codes.words(), -1);
-            if (ProbeCost.probe(2 * lookups, 0, codes.maxDoc(), codes.words()) > scan) {
-                return null;
-            }
             long postings = 0;
             for (int j = 0; j < radius.length; j++) {
                 for (int i = 0; i <= radius[j]; i++) {

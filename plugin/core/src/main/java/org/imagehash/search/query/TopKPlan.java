@@ -14,40 +14,53 @@ final class TopKPlan {
     private final int[] radius = new int[MAX_SEGMENTS_SHOWN]; // probed: the radius; estimated: the sample's k-th distance
     private final long[] lookups = new long[MAX_SEGMENTS_SHOWN]; // probed: lookups; scanned: the segment's documents
     private final long[] postings = new long[MAX_SEGMENTS_SHOWN];
+    private final long[] spent = new long[MAX_SEGMENTS_SHOWN]; // scanned after probing: the lookups probing spent first
     private int segments;
     private int probed;
     private int scanned;
     private int estimatedKth = -1; // why a segment that could be probed was scanned: the sample's k-th distance,
     private boolean gaveUp; // or probing went over its budget
+    private long spentLookups; // lookups made before either
 
     void probed(int radius, long lookups, long postings) {
         probed++;
         record(PROBED, radius, lookups, postings);
     }
 
-    /** Probing went over its budget; the segment is scanned next. */
-    void gaveUp() {
+    /** Probing went over its budget after {@code lookups} lookups; the segment is scanned next. */
+    void gaveUp(long lookups) {
         gaveUp = true;
+        spentLookups = lookups;
     }
 
-    /** The sample put the k-th distance at {@code kth}, too far to probe; the segment is scanned next. */
-    void estimatedTooFar(int kth) {
+    /**
+     * The first round's finds or the sample put the k-th distance at {@code kth}, too far to probe, after
+     * {@code lookups} lookups; the segment is scanned next.
+     */
+    void estimatedTooFar(int kth, long lookups) {
         estimatedKth = kth;
+        spentLookups = lookups;
     }
 
     void scanned(int maxDoc) {
         scanned++;
-        record(gaveUp ? OVER_BUDGET : estimatedKth >= 0 ? ESTIMATED : SCANNED, estimatedKth, maxDoc, 0);
+        record(gaveUp ? OVER_BUDGET : estimatedKth >= 0 ? ESTIMATED : SCANNED, estimatedKth, maxDoc, 0, spentLookups);
         gaveUp = false;
         estimatedKth = -1;
+        spentLookups = 0;
     }
 
     private void record(int what, int r, long l, long p) {
+        record(what, r, l, p, 0);
+    }
+
+    private void record(int what, int r, long l, long p, long s) {
         if (segments < MAX_SEGMENTS_SHOWN) {
             kind[segments] = what;
             radius[segments] = r;
             lookups[segments] = l;
             postings[segments] = p;
+            spent[segments] = s;
         }
         segments++;
     }
@@ -60,8 +73,8 @@ final class TopKPlan {
             switch (kind[i]) {
                 case PROBED -> text.append("probe(radius:").append(radius[i]).append(" lookups:").append(lookups[i])
                     .append(" postings:").append(postings[i]).append(')');
-                case OVER_BUDGET -> text.append("probe_over_budget->");
-                case ESTIMATED -> text.append("estimate(kth:").append(radius[i]).append(")->");
+                case OVER_BUDGET -> text.append("probe_over_budget(lookups:").append(spent[i]).append(")->");
+                case ESTIMATED -> text.append("estimate(kth:").append(radius[i]).append(" lookups:").append(spent[i]).append(")->");
                 default -> {}
             }
             if (kind[i] != PROBED) {
