@@ -18,5 +18,5 @@ mkdir -p "$(dirname "$OUT")"
 "$JAVA_HOME/bin/java" -cp "$CP" org.openjdk.jmh.Main ScanBenchmark -rf json -rff "$OUT" "$@"
 /usr/bin/python3 "$ROOT/bench/jmh/summarize.py" "$OUT"
 # The same kernels timed back to back in every round (ratios within a round: robust to a drifting machine load)
-"$JAVA_HOME/bin/java" -Xms3g -Xmx3g --add-modules=jdk.incubator.vector -cp "$CP" org.imagehash.search.query.InterleavedRatio 25 \
+"$JAVA_HOME/bin/java" -XX:+AlwaysPreTouch -Xms3g -Xmx3g --add-modules=jdk.incubator.vector -cp "$CP" org.imagehash.search.query.InterleavedRatio 25 \
     > "$(dirname "$OUT")/jmh-interleaved.json"
