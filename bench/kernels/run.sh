@@ -15,7 +15,7 @@ for bits in $WIDTHS; do
     for round in $(seq 1 "$ROUNDS"); do
         for build in before after; do
             jar=$BEFORE; [ "$build" = after ] && jar=$AFTER
-            line=$("$JAVA_HOME/bin/java" -Xms4g -Xmx4g --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar:$OS_CORE" \
+            line=$("$JAVA_HOME/bin/java" -XX:+AlwaysPreTouch -Xms4g -Xmx4g --add-modules=jdk.incubator.vector -cp "$LUCENE:$jar:$OS_CORE" \
                 "$ROOT/bench/kernels/WidthBench.java" "$bits" "$DOCS" 2>/dev/null)
             echo "{\"build\": \"$build\", \"round\": $round, ${line#\{}"
         done

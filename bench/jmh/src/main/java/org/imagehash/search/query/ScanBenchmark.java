@@ -74,9 +74,14 @@ public class ScanBenchmark {
         for (int i = 0; i < centres.length; i++) {
             centres[i] = rnd.nextLong();
         }
-        c = new long[n * words];
+        // the plugin's layout (SegmentCodes): codes longer than one word in blocks, word by word
+        c = new long[words == 1 ? n : (n + SegmentCodes.BLOCK - 1) / SegmentCodes.BLOCK * SegmentCodes.BLOCK * words];
+        long[] code = new long[words];
         for (int doc = 0; doc < n; doc++) {
-            generate(rnd, centres, clusters, c, doc * words);
+            generate(rnd, centres, clusters, code, 0);
+            for (int w = 0; w < words; w++) {
+                c[SegmentCodes.offset(doc, words) + w * SegmentCodes.BLOCK] = code[w];
+            }
         }
         queries = new long[QUERIES][words];
         for (int i = 0; i < QUERIES; i++) {
@@ -203,9 +208,11 @@ public class ScanBenchmark {
             }
         } else {
             final long q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3];
-            for (int doc = 0, o = 0; doc < maxDoc; doc++, o += 4) {
-                int d = Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(
-                    c[o + 3] ^ q3
+            final int b = SegmentCodes.BLOCK; // read through the blocked layout that replaced whole codes in a row
+            for (int doc = 0; doc < maxDoc; doc++) {
+                int o = SegmentCodes.offset(doc, 4);
+                int d = Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + b] ^ q1) + Long.bitCount(c[o + 2 * b] ^ q2) + Long.bitCount(
+                    c[o + 3 * b] ^ q3
                 );
                 if (d <= limit && codes.hasCode(doc)) {
                     limit = selector.offer(doc, d);

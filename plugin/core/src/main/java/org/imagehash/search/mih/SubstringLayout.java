@@ -106,13 +106,21 @@ public final class SubstringLayout {
 
     /** Substring {@code j} of the code packed at {@code words[offset ...]}, in the low {@link #length(int)} bits. */
     public long substring(long[] words, int offset, int j) {
+        return substring(words, offset, 1, j);
+    }
+
+    /**
+     * Substring {@code j} of a code whose word {@code w} is {@code words[offset + w * stride]} (a segment's packed
+     * codes, {@code SegmentCodes}), in the low {@link #length(int)} bits.
+     */
+    public long substring(long[] words, int offset, int stride, int j) {
         int p = starts[j];
         int length = lengths[j];
-        int w = offset + (p >>> 6);
+        int w = offset + (p >>> 6) * stride;
         int shift = p & 63;
         long value = words[w] >>> shift;
         if (shift + length > 64) {
-            value |= words[w + 1] << (64 - shift);
+            value |= words[w + stride] << (64 - shift);
         }
         return length == 64 ? value : value & ((1L << length) - 1);
     }

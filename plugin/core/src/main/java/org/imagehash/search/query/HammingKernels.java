@@ -1,5 +1,7 @@
 package org.imagehash.search.query;
 
+import org.imagehash.search.index.SegmentCodes;
+
 /**
  * The one set of width specialisations behind every scan: XOR and popcount over codes packed in a segment's
  * {@code long[]}, with dedicated loops for codes of 1, 2 and 4 words (64, 128 and 256 bits) and a generic loop for the
@@ -11,71 +13,86 @@ package org.imagehash.search.query;
  */
 final class HammingKernels {
 
-    /** Documents per block: a block's codes (2 KB at 64 bits) stay in L1 for the second look at its documents. */
-    static final int BLOCK = 256;
+    /**
+     * Documents per block: a block's codes (2 KB at 64 bits) stay in L1 for the second look at its documents. The
+     * layout's block ({@link SegmentCodes#BLOCK}): within it, each word of the codes is contiguous.
+     */
+    static final int BLOCK = SegmentCodes.BLOCK;
 
     private HammingKernels() {}
 
-    /** Distance between {@code query} and the code at {@code codes[offset ... offset + words - 1]}. */
-    static int distance(long[] codes, int offset, long[] query, int words) {
+    /** Distance between {@code query} and document {@code doc}'s code in a segment's packed {@code codes}. */
+    static int distance(long[] codes, int doc, long[] query, int words) {
+        if (words == 1) {
+            return Long.bitCount(codes[doc] ^ query[0]); // the offset is the doc itself: spared on the hottest path
+        }
+        final int o = SegmentCodes.offset(doc, words);
         return switch (words) {
-            case 1 -> Long.bitCount(codes[offset] ^ query[0]);
-            case 2 -> Long.bitCount(codes[offset] ^ query[0]) + Long.bitCount(codes[offset + 1] ^ query[1]);
-            case 4 -> Long.bitCount(codes[offset] ^ query[0]) + Long.bitCount(codes[offset + 1] ^ query[1])
-                + Long.bitCount(codes[offset + 2] ^ query[2]) + Long.bitCount(codes[offset + 3] ^ query[3]);
+            case 2 -> Long.bitCount(codes[o] ^ query[0]) + Long.bitCount(codes[o + BLOCK] ^ query[1]);
+            case 4 -> Long.bitCount(codes[o] ^ query[0]) + Long.bitCount(codes[o + BLOCK] ^ query[1])
+                + Long.bitCount(codes[o + 2 * BLOCK] ^ query[2]) + Long.bitCount(codes[o + 3 * BLOCK] ^ query[3]);
             default -> {
                 int d = 0;
                 for (int w = 0; w < words; w++) {
-                    d += Long.bitCount(codes[offset + w] ^ query[w]);
+                    d += Long.bitCount(codes[o + w * BLOCK] ^ query[w]);
                 }
                 yield d;
             }
         };
     }
 
-    /** The least distance between {@code query} and the codes of documents {@code start .. end - 1}. */
+    /**
+     * The least distance between {@code query} and the codes of documents {@code start .. end - 1}, which lie in one
+     * block of the layout.
+     */
     static int blockMin(long[] codes, int start, int end, long[] query, int words) {
+        final int o = SegmentCodes.offset(start, words);
+        final int n = end - start;
         return switch (words) {
-            case 1 -> blockMin1(codes, start, end, query[0]);
-            case 2 -> blockMin2(codes, start, end, query[0], query[1]);
-            case 4 -> blockMin4(codes, start, end, query[0], query[1], query[2], query[3]);
-            default -> blockMinN(codes, start, end, query, words);
+            case 1 -> blockMin1(codes, o, n, query[0]);
+            case 2 -> blockMin2(codes, o, n, query[0], query[1]);
+            case 4 -> blockMin4(codes, o, n, query[0], query[1], query[2], query[3]);
+            default -> blockMinN(codes, o, n, query, words);
         };
     }
 
-    private static int blockMin1(long[] c, int start, int end, long q0) {
+    // Each loop reads its words at a stride of one (the layout puts word w of a block's codes together), so the JIT
+    // vectorises XOR, popcount, the sum and the minimum over several codes at once.
+
+    private static int blockMin1(long[] c, int o, int n, long q0) {
         int min = Integer.MAX_VALUE;
-        for (int doc = start; doc < end; doc++) {
-            min = Math.min(min, Long.bitCount(c[doc] ^ q0));
+        for (int i = o, end = o + n; i < end; i++) {
+            min = Math.min(min, Long.bitCount(c[i] ^ q0));
         }
         return min;
     }
 
-    private static int blockMin2(long[] c, int start, int end, long q0, long q1) {
+    private static int blockMin2(long[] c, int o, int n, long q0, long q1) {
         int min = Integer.MAX_VALUE;
-        for (int doc = start, o = start * 2; doc < end; doc++, o += 2) {
-            min = Math.min(min, Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1));
+        for (int i = o, end = o + n; i < end; i++) {
+            min = Math.min(min, Long.bitCount(c[i] ^ q0) + Long.bitCount(c[i + BLOCK] ^ q1));
         }
         return min;
     }
 
-    private static int blockMin4(long[] c, int start, int end, long q0, long q1, long q2, long q3) {
+    private static int blockMin4(long[] c, int o, int n, long q0, long q1, long q2, long q3) {
         int min = Integer.MAX_VALUE;
-        for (int doc = start, o = start * 4; doc < end; doc++, o += 4) {
+        for (int i = o, end = o + n; i < end; i++) {
             min = Math.min(
                 min,
-                Long.bitCount(c[o] ^ q0) + Long.bitCount(c[o + 1] ^ q1) + Long.bitCount(c[o + 2] ^ q2) + Long.bitCount(c[o + 3] ^ q3)
+                Long.bitCount(c[i] ^ q0) + Long.bitCount(c[i + BLOCK] ^ q1) + Long.bitCount(c[i + 2 * BLOCK] ^ q2)
+                    + Long.bitCount(c[i + 3 * BLOCK] ^ q3)
             );
         }
         return min;
     }
 
-    private static int blockMinN(long[] c, int start, int end, long[] query, int words) {
+    private static int blockMinN(long[] c, int o, int n, long[] query, int words) {
         int min = Integer.MAX_VALUE;
-        for (int doc = start, o = start * words; doc < end; doc++, o += words) {
+        for (int i = o, end = o + n; i < end; i++) {
             int d = 0;
             for (int w = 0; w < words; w++) {
-                d += Long.bitCount(c[o + w] ^ query[w]);
+                d += Long.bitCount(c[i + w * BLOCK] ^ query[w]);
             }
             min = Math.min(min, d);
         }

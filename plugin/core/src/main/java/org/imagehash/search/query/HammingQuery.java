@@ -196,7 +196,7 @@ public final class HammingQuery extends Query implements Accountable {
                 if (codes == null || codes.hasCode(doc) == false) {
                     e = Explanation.noMatch("document has no code in field [" + field + "]");
                 } else {
-                    int distance = HammingKernels.distance(codes.codes(), doc * codes.words(), query, codes.words());
+                    int distance = HammingKernels.distance(codes.codes(), doc, query, codes.words());
                     e = distance > maxDistance
                         ? Explanation.noMatch("hamming distance " + distance + " is greater than max_distance " + maxDistance)
                         : HammingExplanations.distance(field, distance, boost);
@@ -260,7 +260,7 @@ public final class HammingQuery extends Query implements Accountable {
 
         private int distance(int doc) {
             if (doc != distanceDoc) {
-                distance = HammingKernels.distance(codeWords, doc * words, query, words);
+                distance = HammingKernels.distance(codeWords, doc, query, words);
                 distanceDoc = doc;
             }
             return distance;

@@ -85,11 +85,11 @@ final class SegmentProbe {
         // only for the few within the limit: one seen farther stays farther, since the limit only falls.
         // The radius-0 round also counts what it finds at every distance, for firstRoundKth.
         SegmentProber.DocConsumer verify = (substring, doc) -> {
-            int d = HammingKernels.distance(c, doc * words, query, words);
+            int d = HammingKernels.distance(c, doc, query, words);
             if (round[1] == 0) {
                 firstRound[d]++; // a code met in two substrings counts twice: near codes weigh more, which errs towards probing
             }
-            if (d <= nearest.limit() && cameInEarlierRound(c, doc * words, round[0], round[1]) == false && (live == null || live.get(doc))) {
+            if (d <= nearest.limit() && cameInEarlierRound(c, SegmentCodes.offset(doc, words), round[0], round[1]) == false && (live == null || live.get(doc))) {
                 if (pending == null) {
                     nearest.add(doc, d);
                 } else {
@@ -363,7 +363,7 @@ final class SegmentProbe {
     private boolean cameInEarlierRound(long[] c, int offset, int j, int s) {
         for (int i = 0; i < querySubstrings.length; i++) {
             if (i != j) {
-                int d = Long.bitCount(layout.substring(c, offset, i) ^ querySubstrings[i]);
+                int d = Long.bitCount(layout.substring(c, offset, SegmentCodes.BLOCK, i) ^ querySubstrings[i]);
                 if (d < s || (d == s && i < j)) {
                     return true;
                 }
@@ -378,7 +378,7 @@ final class SegmentProbe {
      */
     private boolean metInEarlierSubstring(long[] c, int offset, int j, int[] radius) {
         for (int i = 0; i < j; i++) {
-            if (Long.bitCount(layout.substring(c, offset, i) ^ querySubstrings[i]) <= radius[i]) {
+            if (Long.bitCount(layout.substring(c, offset, SegmentCodes.BLOCK, i) ^ querySubstrings[i]) <= radius[i]) {
                 return true;
             }
         }
@@ -491,8 +491,8 @@ final class SegmentProbe {
         final int[] size = { 0 };
         // the check that a document came before runs only for the few within the radius
         SegmentProber.DocConsumer verify = (substring, doc) -> {
-            int d = HammingKernels.distance(c, doc * words, query, words);
-            if (d <= maxDistance && metInEarlierSubstring(c, doc * words, substring, radius) == false) {
+            int d = HammingKernels.distance(c, doc, query, words);
+            if (d <= maxDistance && metInEarlierSubstring(c, SegmentCodes.offset(doc, words), substring, radius) == false) {
                 if (size[0] == found[0].length) {
                     found[0] = ArrayUtil.grow(found[0], size[0] + 1);
                 }

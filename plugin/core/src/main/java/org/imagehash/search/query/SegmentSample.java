@@ -57,7 +57,7 @@ final class SegmentSample {
         for (int run = 0; run < RUNS; run++) {
             int start = runStart(run);
             for (int doc = start, end = start + runLength; doc < end; doc++) {
-                int d = HammingKernels.distance(c, doc * words, query, words);
+                int d = HammingKernels.distance(c, doc, query, words);
                 if (d <= limit) { // rare where sampling matters (far neighbours); a shared counter for all codes beyond the
                     within[d]++; // limit made every increment wait for the one before it
                 }
@@ -87,7 +87,7 @@ final class SegmentSample {
             int start = runStart(run);
             for (int doc = start, end = start + perRun; doc < end; doc++) {
                 for (int j = 0; j < radius.length; j++) {
-                    if (Long.bitCount(layout.substring(c, doc * words, j) ^ querySubstrings[j]) <= radius[j]) {
+                    if (Long.bitCount(layout.substring(c, SegmentCodes.offset(doc, words), SegmentCodes.BLOCK, j) ^ querySubstrings[j]) <= radius[j]) {
                         hits++;
                     }
                 }

@@ -10,7 +10,8 @@ import java.io.IOException;
 /**
  * The linear-scan strategy: every code of a segment read in blocks of {@link HammingKernels#BLOCK} documents. A
  * first, branch-free pass takes the least distance in the block ({@link HammingKernels#blockMin}); only when it is
- * within the current limit does a second pass over the same block (now in L1) look at single documents. Once a top-k
+ * within the current limit does a second pass over the same block (now in L1) look at single documents (a top k:
+ * only in those of its sub-blocks of {@link #SUB_BLOCK} documents whose least distance is within the limit). Once a top-k
  * limit has fallen to the k-th distance, almost every block is skipped after the first pass. A skipped block holds no
  * code within the limit, so the documents selected are exactly those of a document-by-document scan.
  *
@@ -25,14 +26,24 @@ final class SegmentScan {
     static final int DENSE_FILTER_FRACTION = 32;
 
     /**
-     * 2-word and generic widths take the bit-set path only for filters that match at least half of a segment:
-     * scanning 128-bit codes in blocks cost about six times the 64-bit scan, more than following a quarter of the
-     * documents one by one (bench/kernels, 1M codes: 2.4 ms against 0.8 ms). 1 and 4 words keep 0.1.0's rule, under
-     * which they were measured (the 4-word sparse path was not measured against it).
+     * Whether a filter takes the bit-set path. One rule for every width since codes over 64 bits are scanned as fast per
+     * byte (SegmentCodes' blocks): 128-bit top 10 under a filter of a quarter of 1M codes took 0.70 ms through the
+     * blocks, 0.68 ms followed one by one before (docs/BENCHMARKS.md, section 7).
      */
-    static boolean dense(long filterCost, int maxDoc, int words) {
-        return words == 1 || words == 4 ? filterCost >= maxDoc / DENSE_FILTER_FRACTION : filterCost >= maxDoc / 2;
+    static boolean dense(long filterCost, int maxDoc) {
+        return filterCost >= maxDoc / DENSE_FILTER_FRACTION;
     }
+
+    /**
+     * A block within the limit is looked at again in sub-blocks of this many documents (their minimum, vectorised like
+     * the block's), and only a sub-block within the limit document by document: while a top k's limit is still falling,
+     * most blocks of random codes hold one code within it, and the document-by-document pass over all 256 took more of
+     * the scan than the first pass (100k random 64-bit codes, top 10: 26.5-27.2 µs, 20.7 µs with sub-blocks of 32, 21-22
+     * with 64; 16 gained nothing). Not for {@code max_distance}: where many codes are within the radius (the model's
+     * codes, radius 8 and 12 at 100k) nearly every sub-block qualifies, and the extra minimums made that scan 15-20 %
+     * slower.
+     */
+    static final int SUB_BLOCK = 32;
 
     private SegmentScan() {}
 
@@ -52,11 +63,17 @@ final class SegmentScan {
             if (HammingKernels.blockMin(c, start, end, query, words) > limit) {
                 continue;
             }
-            for (int doc = start; doc < end; doc++) {
-                if (allowed == null || allowed.get(doc)) {
-                    int d = HammingKernels.distance(c, doc * words, query, words);
-                    if (d <= limit && accept(codes, liveDocs, doc)) {
-                        limit = selector.offer(docBase + doc, d);
+            for (int sub = start; sub < end; sub += SUB_BLOCK) {
+                final int subEnd = Math.min(end, sub + SUB_BLOCK);
+                if (HammingKernels.blockMin(c, sub, subEnd, query, words) > limit) {
+                    continue;
+                }
+                for (int doc = sub; doc < subEnd; doc++) {
+                    if (allowed == null || allowed.get(doc)) {
+                        int d = HammingKernels.distance(c, doc, query, words);
+                        if (d <= limit && accept(codes, liveDocs, doc)) {
+                            limit = selector.offer(docBase + doc, d);
+                        }
                     }
                 }
             }
@@ -74,9 +91,9 @@ final class SegmentScan {
         final int words = codes.words();
         final int maxDoc = codes.maxDoc();
         int limit = selector.limit();
-        if (dense(filter.cost(), maxDoc, words) == false) {
+        if (dense(filter.cost(), maxDoc) == false) {
             for (int doc = filter.nextDoc(); doc < maxDoc; doc = filter.nextDoc()) {
-                int d = HammingKernels.distance(c, doc * words, query, words);
+                int d = HammingKernels.distance(c, doc, query, words);
                 if (d <= limit && accept(codes, liveDocs, doc)) {
                     limit = selector.offer(docBase + doc, d);
                 }
@@ -100,7 +117,7 @@ final class SegmentScan {
             }
             int count = 0;
             for (int doc = start; doc < end; doc++) {
-                if (HammingKernels.distance(c, doc * words, query, words) <= maxDistance && codes.hasCode(doc)) {
+                if (HammingKernels.distance(c, doc, query, words) <= maxDistance && codes.hasCode(doc)) {
                     hits[count++] = doc;
                 }
             }
