@@ -5,6 +5,7 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.util.BytesRef;
 import org.imagehash.search.HashCodes;
+import org.imagehash.search.index.SegmentCodes;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -109,11 +110,13 @@ public final class SubstringLayout {
         return substring(words, offset, 1, j);
     }
 
-    /**
-     * Substring {@code j} of a code whose word {@code w} is {@code words[offset + w * stride]} (a segment's packed
-     * codes, {@code SegmentCodes}), in the low {@link #length(int)} bits.
-     */
-    public long substring(long[] words, int offset, int stride, int j) {
+    /** Substring {@code j} of document {@code doc}'s code in a segment's packed codes, in the low {@link #length(int)} bits. */
+    public long substring(SegmentCodes codes, int doc, int j) {
+        return substring(codes.codes(), SegmentCodes.offset(doc, codes.words()), SegmentCodes.BLOCK, j);
+    }
+
+    /** Substring {@code j} of a code whose word {@code w} is {@code words[offset + w * stride]}. */
+    private long substring(long[] words, int offset, int stride, int j) {
         int p = starts[j];
         int length = lengths[j];
         int w = offset + (p >>> 6) * stride;

@@ -89,7 +89,7 @@ final class SegmentProbe {
             if (round[1] == 0) {
                 firstRound[d]++; // a code met in two substrings counts twice: near codes weigh more, which errs towards probing
             }
-            if (d <= nearest.limit() && cameInEarlierRound(c, SegmentCodes.offset(doc, words), round[0], round[1]) == false && (live == null || live.get(doc))) {
+            if (d <= nearest.limit() && cameInEarlierRound(codes, doc, round[0], round[1]) == false && (live == null || live.get(doc))) {
                 if (pending == null) {
                     nearest.add(doc, d);
                 } else {
@@ -360,10 +360,10 @@ final class SegmentProbe {
      * is nearer to the query's than {@code s}, or as near and earlier. Read off the code itself, this replaces a
      * visited set (a per-query allocation the size of the segment, and a random access per candidate).
      */
-    private boolean cameInEarlierRound(long[] c, int offset, int j, int s) {
+    private boolean cameInEarlierRound(SegmentCodes codes, int doc, int j, int s) {
         for (int i = 0; i < querySubstrings.length; i++) {
             if (i != j) {
-                int d = Long.bitCount(layout.substring(c, offset, SegmentCodes.BLOCK, i) ^ querySubstrings[i]);
+                int d = Long.bitCount(layout.substring(codes, doc, i) ^ querySubstrings[i]);
                 if (d < s || (d == s && i < j)) {
                     return true;
                 }
@@ -376,9 +376,9 @@ final class SegmentProbe {
      * Whether a code met while probing substring {@code j} of a radius search was met before: the substrings are probed
      * in order, each to its whole radius, so it was iff an earlier substring is within its own radius.
      */
-    private boolean metInEarlierSubstring(long[] c, int offset, int j, int[] radius) {
+    private boolean metInEarlierSubstring(SegmentCodes codes, int doc, int j, int[] radius) {
         for (int i = 0; i < j; i++) {
-            if (Long.bitCount(layout.substring(c, offset, SegmentCodes.BLOCK, i) ^ querySubstrings[i]) <= radius[i]) {
+            if (Long.bitCount(layout.substring(codes, doc, i) ^ querySubstrings[i]) <= radius[i]) {
                 return true;
             }
         }
@@ -492,7 +492,7 @@ final class SegmentProbe {
         // the check that a document came before runs only for the few within the radius
         SegmentProber.DocConsumer verify = (substring, doc) -> {
             int d = HammingKernels.distance(c, doc, query, words);
-            if (d <= maxDistance && metInEarlierSubstring(c, SegmentCodes.offset(doc, words), substring, radius) == false) {
+            if (d <= maxDistance && metInEarlierSubstring(codes, doc, substring, radius) == false) {
                 if (size[0] == found[0].length) {
                     found[0] = ArrayUtil.grow(found[0], size[0] + 1);
                 }

@@ -79,15 +79,13 @@ final class SegmentSample {
      * {@code population} candidates: the sampled codes within each substring's radius, scaled up.
      */
     double postings(SubstringLayout layout, long[] querySubstrings, int[] radius, long population) {
-        final long[] c = codes.codes();
-        final int words = codes.words();
         final int perRun = Math.max(1, Math.min(runLength, SUBSTRING_CODES / RUNS));
         long hits = 0;
         for (int run = 0; run < RUNS; run++) {
             int start = runStart(run);
             for (int doc = start, end = start + perRun; doc < end; doc++) {
                 for (int j = 0; j < radius.length; j++) {
-                    if (Long.bitCount(layout.substring(c, SegmentCodes.offset(doc, words), SegmentCodes.BLOCK, j) ^ querySubstrings[j]) <= radius[j]) {
+                    if (Long.bitCount(layout.substring(codes, doc, j) ^ querySubstrings[j]) <= radius[j]) {
                         hits++;
                     }
                 }

@@ -24,7 +24,7 @@ final class TopKPlan {
 
     void probed(int radius, long lookups, long postings) {
         probed++;
-        record(PROBED, radius, lookups, postings);
+        record(PROBED, radius, lookups, postings, 0);
     }
 
     /** Probing went over its budget after {@code lookups} lookups; the segment is scanned next. */
@@ -48,10 +48,6 @@ final class TopKPlan {
         gaveUp = false;
         estimatedKth = -1;
         spentLookups = 0;
-    }
-
-    private void record(int what, int r, long l, long p) {
-        record(what, r, l, p, 0);
     }
 
     private void record(int what, int r, long l, long p, long s) {
