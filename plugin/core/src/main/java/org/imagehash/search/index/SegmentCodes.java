@@ -21,7 +21,8 @@ import java.io.IOException;
  * are stored in blocks of {@link #BLOCK} documents, word by word: within a block, word 0 of every document, then word 1,
  * and so on ({@link #offset}). A scan's loop over a block then reads each word at a stride of one, which the JIT
  * vectorises as it does the one-word loop; over codes stored whole, one after the other (stride 2 or 4), it ran
- * scalar at about 4x the time per code (1.18 vs 0.30 ns per 128-bit code, 2.0 vs 0.56 at 256 bits, 100k codes).
+ * scalar: 1.08-1.11 vs 0.18-0.20 ns per 128-bit code, 1.30-1.35 vs 0.48 at 256 bits (100k codes in cache;
+ * bench/kernels/LayoutLoops.java).
  *
  * <p>Documents without a code have all-zero words and a clear bit in {@link #docsWithCode()}; callers check that bit
  * only for documents that would otherwise be selected, so the common path pays nothing for it.
