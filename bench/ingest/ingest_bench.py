@@ -9,7 +9,9 @@ in one JVM thread. The node gets one bulk request at a time from one client (JSO
 two clients (JSON): then one request's inference overlaps the other's HTTP, parsing, decoding and indexing, while
 inference itself stays one call at a time. Every round checks that all three node sides wrote the same codes.
 The JSON client sends pre-encoded base64 PNGs, so client-side encoding is not timed; the SMILE client (SmileBulk.java)
-sends the same PNGs as raw bytes in SMILE bulks, its bodies built before its clock starts.
+sends the same PNGs as raw bytes in SMILE bulks, its bodies built before its clock starts. From the second round on,
+an index-only side sends the same JSON bulks, codes included, to an index whose pipeline only drops the image: the
+node's own cost per image (HTTP, parsing, the ingest pass, indexing) with no decoding and no inference.
 """
 import base64
 import json
@@ -25,7 +27,7 @@ from imagehash_demo.image_source import fashion_mnist  # noqa: E402
 
 BATCHES = [1, 8, 32, 128]
 BULK_SIZE = 512
-ROUNDS = 3
+ROUNDS = int(os.environ.get("INGEST_ROUNDS", 3))
 
 
 def prepare(client, index, batch):
@@ -55,6 +57,28 @@ def pipeline_rate(client, sources, batch, clients=1, bulk_size=BULK_SIZE):
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(send, range(0, len(sources), bulk_size)))
     return len(sources) / (time.perf_counter() - started)
+
+
+def index_only_rate(client, sources, codes, bulk_size=BULK_SIZE):
+    """Images/s for the node's work other than the model: the same bulks (base64 images and all), each document
+    carrying its code already, into an index whose pipeline only removes the image (as the image_hash processor does
+    with remove_source_field); HTTP, parsing, the ingest pass and indexing, without decoding or inference."""
+    index = "ingest-bench-index-only"
+    try:
+        client.delete(f"/{index}")
+    except Exception:
+        pass
+    client.put(f"/_ingest/pipeline/{index}", {"processors": [{"remove": {"field": "image"}}]})
+    client.put(f"/{index}", {"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1",
+                                          "default_pipeline": index},
+                             "mappings": {"properties": {"code": {"type": "hash_code", "bits": 64}}}})
+    docs = [{**s, "code": c} for s, c in zip(sources, codes)]
+    client.bulk(index, [(f"w{i}", d) for i, d in enumerate(docs[:bulk_size])])  # warm-up
+    started = time.perf_counter()
+    for start in range(0, len(docs), bulk_size):
+        results = client.bulk(index, [(i, d) for i, d in enumerate(docs[start:start + bulk_size], start)])
+        assert all(r["status"] in (200, 201) for r in results), results[0]
+    return len(docs) / (time.perf_counter() - started)
 
 
 def same_codes(client, batch, ids):
@@ -93,6 +117,9 @@ def main():
         sources.append({"image": base64.b64encode(data).decode()})
 
     client = OpenSearch(url)
+    # optional: a second node with another build of the plugin (e.g. from before a change), its JSON side measured in
+    # the same rounds, right after this node's
+    other = OpenSearch(sys.argv[6]) if len(sys.argv) > 6 else None
     raw = java("RawOrtBench.java", [png_dir], classpath)
     line = raw.stdout.readline()
     while not line.startswith("{"):  # log lines (the model loading) come first
@@ -101,20 +128,34 @@ def main():
     smile = java("SmileBulk.java", [url, png_dir], classpath)
     # one inference at a time on the node, as on the raw side (one session, one thread): a second client can then
     # only overlap the node's other work (HTTP, parsing, decoding, indexing) with the first one's inference
-    client.put("/_cluster/settings", {"persistent": {"image_hash.inference.max_concurrency": 1}})
-    pipeline, two_clients, binary, direct = ({str(b): [] for b in BATCHES} for _ in range(4))
+    for node in (client, other) if other else (client,):
+        node.put("/_cluster/settings", {"persistent": {"image_hash.inference.max_concurrency": 1}})
+    pipeline, two_clients, binary, direct, compared = ({str(b): [] for b in BATCHES} for _ in range(5))
+    index_only, codes = [], None
     for round_ in range(ROUNDS):  # interleaved, so that every side sees the same machine load
+        if codes is not None:
+            index_only.append(index_only_rate(client, sources, codes))
+            print(f"round {round_}: index only (codes given, image removed) {index_only[-1]:.0f} images/s", file=sys.stderr)
         for batch in BATCHES:
-            pipeline[str(batch)].append(pipeline_rate(client, sources, batch))
+            for first in (round_ % 2 == 0, round_ % 2 == 1):  # the two nodes' JSON sides in alternating order
+                if first:
+                    pipeline[str(batch)].append(pipeline_rate(client, sources, batch))
+                elif other:
+                    compared[str(batch)].append(pipeline_rate(other, sources, batch))
             two_clients[str(batch)].append(pipeline_rate(client, sources, batch, clients=2))
             binary[str(batch)].append(smile_rate(client, smile, batch))
             raw.stdin.write(f"{batch}\n")
             raw.stdin.flush()
             direct[str(batch)].append(float(raw.stdout.readline()))
             print(f"round {round_}: batch {batch}: pipeline JSON {pipeline[str(batch)][-1]:.0f}, "
+                  + (f"other node's pipeline JSON {compared[str(batch)][-1]:.0f}, " if other else "") +
                   f"JSON 2 clients {two_clients[str(batch)][-1]:.0f}, SMILE {binary[str(batch)][-1]:.0f}, "
                   f"raw {direct[str(batch)][-1]:.0f} images/s", file=sys.stderr)
             assert same_codes(client, batch, [str(i) for i in range(0, n, max(1, n // 200))]), batch
+        if codes is None:  # the pipeline's own codes, for the index-only side of the next rounds
+            got = {d["_id"]: d["_source"]["code"] for d in client.post(
+                f"/ingest-bench-{BATCHES[-1]}/_mget", {"ids": [str(i) for i in range(n)]})["docs"]}
+            codes = [got[str(i)] for i in range(n)]
     client.put("/_cluster/settings", {"persistent": {"image_hash.inference.max_concurrency": None}})
     for process in (raw, smile):
         process.stdin.write("\n")
@@ -125,9 +166,13 @@ def main():
     result = {"images": n, "rounds": ROUNDS, "bulk_size": BULK_SIZE, "max_concurrency": 1, **decode,
               "pipeline_images_per_s": best(pipeline), "pipeline_2_clients_images_per_s": best(two_clients),
               "pipeline_smile_images_per_s": best(binary), "raw_ort_images_per_s": best(direct),
+              "index_only_images_per_s": max(index_only),
+              **({"other_node_pipeline_images_per_s": best(compared), "ratio_other_node_pipeline_to_raw": ratio(compared)}
+                 if other else {}),
               "ratio_pipeline_to_raw": ratio(pipeline), "ratio_pipeline_2_clients_to_raw": ratio(two_clients),
               "ratio_pipeline_smile_to_raw": ratio(binary),
-              "all_runs": {"pipeline": pipeline, "pipeline_2_clients": two_clients, "pipeline_smile": binary, "raw_ort": direct}}
+              "all_runs": {"pipeline": pipeline, "pipeline_2_clients": two_clients, "pipeline_smile": binary, "raw_ort": direct,
+                           "index_only": index_only, **({"other_node_pipeline": compared} if other else {})}}
     with open(out, "w") as f:
         json.dump(result, f, indent=1)
     print(json.dumps({k: v for k, v in result.items() if k != "all_runs"}, indent=1))

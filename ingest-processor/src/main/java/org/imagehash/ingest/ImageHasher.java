@@ -7,6 +7,9 @@ import org.imagehash.model.ModelRegistry;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.FutureTask;
 
 /**
  * What the {@code image_hash} ingest processor does, for any engine: reads an image from {@code field} of each document
@@ -61,6 +64,19 @@ public final class ImageHasher {
 
     /** Encodes the documents' images in one batch; every document either gets its code or fails. */
     public void encode(List<? extends Document> documents) {
+        encode(documents, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Encodes the documents' images in batches of {@code batchSize}, one inference call each, decoding the next batch
+     * while the model runs the current one. Why: a node ingesting one bulk at a time otherwise leaves the inference
+     * thread idle while images decode, and the other cores idle while it infers. Every document either gets its code
+     * or fails.
+     */
+    public void encode(List<? extends Document> documents, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
         List<Document> toEncode = new ArrayList<>();
         List<byte[]> images = new ArrayList<>();
         for (Document document : documents) {
@@ -74,8 +90,64 @@ public final class ImageHasher {
                 document.fail(e);
             }
         }
-        if (images.isEmpty() == false) {
-            encode(toEncode, images);
+        if (images.isEmpty()) {
+            return;
+        }
+        HashModel model;
+        try {
+            model = models.get(modelId);
+        } catch (RuntimeException e) { // the model cannot be loaded: every document fails with the reason
+            toEncode.forEach(document -> document.fail(e));
+            return;
+        }
+        int count = images.size();
+        PreparedBatch next = new PreparedBatch(model, images.subList(0, Math.min(batchSize, count)));
+        for (int start = 0; start < count; start += batchSize) {
+            int end = Math.min(start + batchSize, count);
+            List<Document> batch = toEncode.subList(start, end);
+            HashModel.Prepared prepared;
+            try {
+                prepared = next.get(field);
+            } catch (RuntimeException e) {
+                batch.forEach(document -> document.fail(e));
+                prepared = null;
+            }
+            if (end < count) {
+                next = new PreparedBatch(model, images.subList(end, Math.min(end + batchSize, count)));
+                if (batchSize > 1) {
+                    // ahead, in the pool the decoding already spreads over; one image at a time is decoded here, in
+                    // turn: handing single images over cost more than it saved (bench/ingest/DecodeOverlapBench.java)
+                    ForkJoinPool.commonPool().execute(next);
+                }
+            }
+            if (prepared != null) {
+                encode(batch, model, prepared);
+            }
+        }
+    }
+
+    /**
+     * One batch's decoding, run by the common pool ahead of its turn, or by the ingest thread itself when the pool has
+     * not started it by then (a busy pool delays a batch, never stalls it).
+     */
+    private static final class PreparedBatch extends FutureTask<HashModel.Prepared> {
+        PreparedBatch(HashModel model, List<byte[]> images) {
+            super(() -> model.prepare(images));
+        }
+
+        HashModel.Prepared get(String field) {
+            run(); // no-op when already running or done
+            try {
+                return get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("[" + TYPE + "] field [" + field + "]: interrupted while images were decoded", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
         }
     }
 
@@ -100,10 +172,10 @@ public final class ImageHasher {
         return ImageBytes.fromBase64((String) value, "[" + TYPE + "] field [" + field + "]");
     }
 
-    private void encode(List<Document> documents, List<byte[]> images) {
+    private void encode(List<Document> documents, HashModel model, HashModel.Prepared batch) {
         List<HashModel.Result> results;
         try {
-            results = models.get(modelId).encode(images);
+            results = model.encode(batch);
         } catch (RuntimeException e) { // the model itself failed: every document of the batch fails with the reason
             documents.forEach(document -> document.fail(e));
             return;

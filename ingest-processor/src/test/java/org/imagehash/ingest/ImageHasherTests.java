@@ -7,6 +7,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -15,6 +18,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -100,6 +104,42 @@ class ImageHasherTests {
             assertFalse(doc.source.containsKey("code"));
         }
         assertTrue(docs.get(4).failure.getMessage().contains("ignore_missing"));
+    }
+
+    @Test
+    void batchesDecodedAheadGiveEveryDocumentItsOwnCode() throws IOException {
+        Random random = new Random(7);
+        List<MapDocument> docs = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            if (i == 4) { // a corrupt image in the second batch fails alone
+                docs.add(new MapDocument(Map.of("image", Base64.getEncoder().encodeToString("no image".getBytes()))));
+                expected.add(null);
+                continue;
+            }
+            byte[] png = noise(random);
+            docs.add(new MapDocument(Map.of("image", Base64.getEncoder().encodeToString(png))));
+            expected.add(HexFormat.of().formatHex(models.get(ModelRegistry.DEFAULT_ID).encode(png)));
+        }
+        assertEquals(10, expected.stream().filter(java.util.Objects::nonNull).distinct().count(), "distinct images, distinct codes");
+        hasher(false, false).encode(docs, 3);
+        for (int i = 0; i < docs.size(); i++) {
+            assertEquals(expected.get(i), docs.get(i).source.get("code"), "document " + i);
+            assertEquals(expected.get(i) == null, docs.get(i).failure != null, "document " + i);
+        }
+    }
+
+    /** A 28x28 grey PNG of random pixels. */
+    private static byte[] noise(Random random) throws IOException {
+        BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 28; y++) {
+            for (int x = 0; x < 28; x++) {
+                image.getRaster().setSample(x, y, 0, random.nextInt(256));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 
     @Test

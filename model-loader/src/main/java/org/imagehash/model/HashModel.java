@@ -53,10 +53,36 @@ public final class HashModel implements AutoCloseable {
     public record Result(byte[] code, Exception failure) {}
 
     /**
+     * A batch of images decoded and preprocessed into this model's input, ready for {@link #encode(Prepared)}; an image
+     * that could not be decoded carries its reason instead. Preparing and running are separate so that a caller can
+     * decode the next batch while the model runs this one.
+     */
+    public static final class Prepared {
+        private final HashModel model;
+        private final float[] input;
+        private final ImageException[] failures;
+
+        private Prepared(HashModel model, float[] input, ImageException[] failures) {
+            this.model = model;
+            this.input = input;
+            this.failures = failures;
+        }
+
+        public int size() {
+            return failures.length;
+        }
+    }
+
+    /**
      * Encodes a batch of images in one inference call. A bad image fails alone: its result carries the reason, the
      * others are encoded.
      */
     public List<Result> encode(List<byte[]> images) {
+        return encode(prepare(images));
+    }
+
+    /** Decodes and preprocesses a batch of images (no inference: no slot taken); bad images are recorded, not thrown. */
+    public Prepared prepare(List<byte[]> images) {
         int size = preprocessor.inputSize();
         int count = images.size();
         float[] input = new float[count * size];
@@ -76,14 +102,25 @@ public final class HashModel implements AutoCloseable {
                 failures[i] = e;
             }
         });
+        return new Prepared(this, input, failures);
+    }
+
+    /** Runs one inference call on a prepared batch; a result per image, in order (a bad image's carries its reason). */
+    public List<Result> encode(Prepared batch) {
+        if (batch.model != this) {
+            throw new IllegalArgumentException("a batch prepared for model [" + batch.model.manifest.id() + "] given to [" + manifest.id() + "]");
+        }
+        int size = preprocessor.inputSize();
+        int count = batch.size();
+        ImageException[] failures = batch.failures;
         int[] valid = IntStream.range(0, count).filter(i -> failures[i] == null).toArray();
         float[][] outputs = new float[0][];
         if (valid.length == count) {
-            outputs = run(input, count);
+            outputs = run(batch.input, count);
         } else if (valid.length > 0) {
             float[] compact = new float[valid.length * size];
             for (int j = 0; j < valid.length; j++) {
-                System.arraycopy(input, valid[j] * size, compact, j * size, size);
+                System.arraycopy(batch.input, valid[j] * size, compact, j * size, size);
             }
             outputs = run(compact, valid.length);
         }

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * </pre>
  *
  * With {@code batch_size} above 1, the documents of a bulk request are encoded together, in one inference call per
- * batch; a bad document fails alone (and goes to {@code on_failure} when the pipeline has one).
+ * batch, each batch's images decoded while the model runs the one before; a bad document fails alone (and goes to
+ * {@code on_failure} when the pipeline has one).
  */
 public final class ImageHashProcessor extends AbstractBatchingProcessor {
 
@@ -71,13 +72,27 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
         return one.get(0).getIngestDocument();
     }
 
+    /**
+     * The whole bulk's documents at once, not the base class's one {@link #subBatchExecute} per {@code batch_size}
+     * slice: {@link ImageHasher} cuts them into batches itself and decodes the next batch while the model runs one.
+     */
+    @Override
+    public void batchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
+        encode(documents);
+        handler.accept(documents);
+    }
+
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
+        encode(documents);
+        handler.accept(documents);
+    }
+
+    private void encode(List<IngestDocumentWrapper> documents) {
         // documents that failed or were dropped before this processor are passed over
         List<IngestDocumentWrapper> live = documents.stream().filter(w -> w.getException() == null && w.getIngestDocument() != null).toList();
         List<IngestDocumentWrapper> allowed = live.stream().filter(this::targetAccepts).toList();
-        hasher.encode(allowed.stream().map(Wrapped::new).toList());
-        handler.accept(documents);
+        hasher.encode(allowed.stream().map(Wrapped::new).toList(), batchSize);
     }
 
     /** Whether the document's index maps the target field for this model (else the document fails with the reason). */
