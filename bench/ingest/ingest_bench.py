@@ -30,55 +30,51 @@ BULK_SIZE = 512
 ROUNDS = int(os.environ.get("INGEST_ROUNDS", 3))
 
 
-def prepare(client, index, batch):
-    """A fresh index whose default pipeline encodes field `image` in batches of `batch`."""
+def image_hash(batch):
+    """The processor under test: encodes field `image` into `code` in batches of `batch`, dropping the image."""
+    return {"image_hash": {"field": "image", "target_field": "code", "batch_size": batch, "remove_source_field": True}}
+
+
+def prepare(client, index, processor):
+    """A fresh index whose default pipeline is `processor` alone."""
     try:
         client.delete(f"/{index}")
     except Exception:
         pass
-    client.put(f"/_ingest/pipeline/{index}", {"processors": [{"image_hash": {
-        "field": "image", "target_field": "code", "batch_size": batch, "remove_source_field": True}}]})
+    client.put(f"/_ingest/pipeline/{index}", {"processors": [processor]})
     client.put(f"/{index}", {"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1",
                                           "default_pipeline": index},
                              "mappings": {"properties": {"code": {"type": "hash_code", "bits": 64}}}})
 
 
-def pipeline_rate(client, sources, batch, clients=1, bulk_size=BULK_SIZE):
-    """Images/s through the pipeline from JSON bulks (base64 text), sent by `clients` concurrent clients."""
-    index = f"ingest-bench-{batch}" + (f"-{clients}-clients" if clients > 1 else "")
-    prepare(client, index, batch)
-    client.bulk(index, [(f"w{i}", s) for i, s in enumerate(sources[:bulk_size])])  # warm-up
+def bulk_rate(client, index, docs, clients=1, bulk_size=BULK_SIZE):
+    """Documents/s of JSON bulks of `docs` into `index`, sent by `clients` concurrent clients (after one warm-up bulk)."""
+    client.bulk(index, [(f"w{i}", d) for i, d in enumerate(docs[:bulk_size])])
 
     def send(start):
-        results = client.bulk(index, [(i, s) for i, s in enumerate(sources[start:start + bulk_size], start)])
+        results = client.bulk(index, [(i, d) for i, d in enumerate(docs[start:start + bulk_size], start)])
         assert all(r["status"] in (200, 201) for r in results), results[0]
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(send, range(0, len(sources), bulk_size)))
-    return len(sources) / (time.perf_counter() - started)
+        list(pool.map(send, range(0, len(docs), bulk_size)))
+    return len(docs) / (time.perf_counter() - started)
 
 
-def index_only_rate(client, sources, codes, bulk_size=BULK_SIZE):
+def pipeline_rate(client, sources, batch, clients=1):
+    """Images/s through the pipeline from JSON bulks (base64 text), sent by `clients` concurrent clients."""
+    index = f"ingest-bench-{batch}" + (f"-{clients}-clients" if clients > 1 else "")
+    prepare(client, index, image_hash(batch))
+    return bulk_rate(client, index, sources, clients)
+
+
+def index_only_rate(client, sources, codes):
     """Images/s for the node's work other than the model: the same bulks (base64 images and all), each document
     carrying its code already, into an index whose pipeline only removes the image (as the image_hash processor does
     with remove_source_field); HTTP, parsing, the ingest pass and indexing, without decoding or inference."""
     index = "ingest-bench-index-only"
-    try:
-        client.delete(f"/{index}")
-    except Exception:
-        pass
-    client.put(f"/_ingest/pipeline/{index}", {"processors": [{"remove": {"field": "image"}}]})
-    client.put(f"/{index}", {"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1",
-                                          "default_pipeline": index},
-                             "mappings": {"properties": {"code": {"type": "hash_code", "bits": 64}}}})
-    docs = [{**s, "code": c} for s, c in zip(sources, codes)]
-    client.bulk(index, [(f"w{i}", d) for i, d in enumerate(docs[:bulk_size])])  # warm-up
-    started = time.perf_counter()
-    for start in range(0, len(docs), bulk_size):
-        results = client.bulk(index, [(i, d) for i, d in enumerate(docs[start:start + bulk_size], start)])
-        assert all(r["status"] in (200, 201) for r in results), results[0]
-    return len(docs) / (time.perf_counter() - started)
+    prepare(client, index, {"remove": {"field": "image"}})
+    return bulk_rate(client, index, [{**s, "code": c} for s, c in zip(sources, codes)])
 
 
 def same_codes(client, batch, ids):
@@ -91,7 +87,7 @@ def same_codes(client, batch, ids):
 def smile_rate(client, smile, batch, bulk_size=BULK_SIZE):
     """Images/s through the pipeline from SMILE bulks (raw image bytes), sent by SmileBulk.java."""
     index = f"ingest-bench-smile-{batch}"
-    prepare(client, index, batch)
+    prepare(client, index, image_hash(batch))
     smile.stdin.write(f"{index} {bulk_size}\n")
     smile.stdin.flush()
     return float(smile.stdout.readline())

@@ -64,7 +64,7 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
     @Override
     public IngestDocument execute(IngestDocument document) {
         List<IngestDocumentWrapper> one = List.of(EngineCompat.wrap(0, document));
-        subBatchExecute(one, results -> {});
+        encode(one);
         Exception failure = one.get(0).getException();
         if (failure != null) {
             throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
@@ -82,10 +82,10 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
         handler.accept(documents);
     }
 
+    /** Not called by the engine once {@link #batchExecute} is overridden; kept equivalent to it. */
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
-        encode(documents);
-        handler.accept(documents);
+        batchExecute(documents, handler);
     }
 
     private void encode(List<IngestDocumentWrapper> documents) {
