@@ -122,6 +122,36 @@ def test_a_few_images_through_the_pipeline(client, few_indexed, golden):
 
 
 @pytest.mark.smoke
+def test_a_failed_image_goes_to_on_failure_alone(client, golden):
+    """A document whose image fails takes its own on_failure path while the others of its batch are encoded: here the
+    fallback encodes a second image of the same document (the engines' test distributions have no ingest-common
+    `set` processor), and a document that fails there too is refused alone, naming the fallback's field."""
+    index, pipeline = f"{INDEX}-fallback", "/_ingest/pipeline/real-node-images-fallback"
+    for path in (f"/{index}", pipeline):
+        try:
+            client.delete(path)
+        except OpenSearchError as e:
+            assert e.status == 404
+    client.put(pipeline, {"processors": [{"image_hash": {
+        "field": "image", "target_field": "code", "batch_size": 4, "remove_source_field": True,
+        "on_failure": [{"image_hash": {"field": "thumbnail", "target_field": "code", "remove_source_field": True}}]}}]})
+    client.put(f"/{index}", {
+        "settings": {"number_of_shards": 1, "number_of_replicas": 0, "default_pipeline": "real-node-images-fallback"},
+        "mappings": {"properties": {"code": {"type": "hash_code", "bits": 64}}}})
+    broken = b64(b"%PDF-1.4 not an image at all")
+    docs = [(image["file"], {"image": b64(read(image["file"]))}) for image in golden[1:7]]
+    docs.insert(2, ("fallback", {"image": broken, "thumbnail": b64(read(golden[0]["file"]))}))
+    docs.insert(5, ("lost", {"image": broken}))
+    results = {r["_id"]: r for r in client.bulk(index, docs, refresh=True)}
+    assert results["fallback"]["status"] == 201, results["fallback"]
+    assert client.get(f"/{index}/_doc/fallback")["_source"] == {"image": broken, "code": golden[0]["hex"]}
+    assert results["lost"]["status"] == 400 and "[image_hash] field [thumbnail] is missing" in str(results["lost"]["error"])
+    for image in golden[1:7]:
+        assert results[image["file"]]["status"] == 201, results[image["file"]]
+        assert client.get(f"/{index}/_doc/{image['file']}")["_source"] == {"code": image["hex"]}, image["file"]
+
+
+@pytest.mark.smoke
 def test_binary_documents_carry_raw_image_bytes(client, few_indexed, golden):
     """A CBOR document carries the image as raw bytes, not base64 text: the processor encodes them to the same code.
     (SMILE bulks do the same; engines refuse CBOR for _bulk, 406.)"""

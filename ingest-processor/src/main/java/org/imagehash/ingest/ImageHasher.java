@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.FutureTask;
+import java.util.function.Consumer;
 
 /**
  * What the {@code image_hash} ingest processor does, for any engine: reads an image from {@code field} of each document
@@ -74,21 +75,37 @@ public final class ImageHasher {
      * or fails.
      */
     public void encode(List<? extends Document> documents, int batchSize) {
+        encode(documents, batchSize, finished -> {});
+    }
+
+    /**
+     * {@link #encode(List, int)}, handing every document to {@code finished} exactly once, in groups, as soon as it has
+     * its code, has failed, or was skipped (a missing image with {@code ignore_missing}): a document need not wait for
+     * the batches after its own.
+     */
+    public <D extends Document> void encode(List<D> documents, int batchSize, Consumer<List<D>> finished) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
-        List<Document> toEncode = new ArrayList<>();
+        List<D> toEncode = new ArrayList<>();
+        List<D> done = new ArrayList<>();
         List<byte[]> images = new ArrayList<>();
-        for (Document document : documents) {
+        for (D document : documents) {
             try {
                 byte[] image = readImage(document);
                 if (image != null) {
                     toEncode.add(document);
                     images.add(image);
+                } else {
+                    done.add(document);
                 }
             } catch (IllegalArgumentException e) {
                 document.fail(e);
+                done.add(document);
             }
+        }
+        if (done.isEmpty() == false) {
+            finished.accept(done);
         }
         if (images.isEmpty()) {
             return;
@@ -98,13 +115,14 @@ public final class ImageHasher {
             model = models.get(modelId);
         } catch (RuntimeException e) { // the model cannot be loaded: every document fails with the reason
             toEncode.forEach(document -> document.fail(e));
+            finished.accept(toEncode);
             return;
         }
         int count = images.size();
         PreparedBatch next = new PreparedBatch(model, images.subList(0, Math.min(batchSize, count)));
         for (int start = 0; start < count; start += batchSize) {
             int end = Math.min(start + batchSize, count);
-            List<Document> batch = toEncode.subList(start, end);
+            List<D> batch = toEncode.subList(start, end);
             HashModel.Prepared prepared;
             try {
                 prepared = next.get(field);
@@ -123,6 +141,7 @@ public final class ImageHasher {
             if (prepared != null) {
                 encode(batch, model, prepared);
             }
+            finished.accept(batch);
         }
     }
 
@@ -172,7 +191,7 @@ public final class ImageHasher {
         return ImageBytes.fromBase64((String) value, "[" + TYPE + "] field [" + field + "]");
     }
 
-    private void encode(List<Document> documents, HashModel model, HashModel.Prepared batch) {
+    private void encode(List<? extends Document> documents, HashModel model, HashModel.Prepared batch) {
         List<HashModel.Result> results;
         try {
             results = model.encode(batch);

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -31,36 +30,6 @@ class ImageHasherTests {
     private static ModelRegistry models;
     private static String sandal;
     private static String sandalCode;
-
-    /** A document as a flat map, recording why it failed. */
-    private static final class MapDocument implements ImageHasher.Document {
-        final Map<String, Object> source = new HashMap<>();
-        Exception failure;
-
-        MapDocument(Map<String, Object> fields) {
-            source.putAll(fields);
-        }
-
-        @Override
-        public Object get(String path) {
-            return source.get(path);
-        }
-
-        @Override
-        public void set(String path, Object value) {
-            source.put(path, value);
-        }
-
-        @Override
-        public void remove(String path) {
-            source.remove(path);
-        }
-
-        @Override
-        public void fail(Exception reason) {
-            failure = reason;
-        }
-    }
 
     @BeforeAll
     static void loadModel() throws IOException {
@@ -129,8 +98,32 @@ class ImageHasherTests {
         }
     }
 
+    @Test
+    void everyDocumentIsHandedBackOnceAsSoonAsItsBatchIsDone() throws IOException {
+        Random random = new Random(11);
+        List<MapDocument> docs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            docs.add(new MapDocument(Map.of("image", Base64.getEncoder().encodeToString(noise(random)))));
+        }
+        MapDocument skipped = new MapDocument(Map.of("other", "x"));
+        MapDocument corrupt = new MapDocument(Map.of("image", "not base64 !"));
+        docs.add(2, skipped);
+        docs.add(5, corrupt);
+        List<List<MapDocument>> groups = new ArrayList<>();
+        hasher(true, false).encode(docs, 3, group -> {
+            for (MapDocument doc : group) { // handed back with its code already written, or its failure recorded
+                assertTrue(doc == skipped || doc.failure != null || doc.source.containsKey("code"));
+            }
+            groups.add(List.copyOf(group));
+        });
+        // the documents without an image to encode first, then the 8 images in batches of 3, 3 and 2
+        assertEquals(List.of(skipped, corrupt), groups.get(0));
+        assertEquals(List.of(2, 3, 3, 2), groups.stream().map(List::size).toList());
+        assertEquals(docs.size(), groups.stream().flatMap(List::stream).distinct().count(), "each document exactly once");
+    }
+
     /** A 28x28 grey PNG of random pixels. */
-    private static byte[] noise(Random random) throws IOException {
+    static byte[] noise(Random random) throws IOException {
         BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 28; y++) {
             for (int x = 0; x < 28; x++) {

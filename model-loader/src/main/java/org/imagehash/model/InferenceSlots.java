@@ -64,6 +64,11 @@ public final class InferenceSlots {
         permits.release();
     }
 
+    /** Inference calls that may run at once now. */
+    public int maxConcurrency() {
+        return maxConcurrency;
+    }
+
     /** Grows or shrinks the slots; a shrink takes effect as running calls end (the permits may go below zero meanwhile). */
     public synchronized void setMaxConcurrency(int maxConcurrency) {
         if (maxConcurrency < 1) {

@@ -100,6 +100,11 @@ public class ModelRegistry implements Closeable {
         return settings;
     }
 
+    /** Inference calls that may run at once now ({@code image_hash.inference.max_concurrency}). */
+    public int maxConcurrency() {
+        return permits.maxConcurrency();
+    }
+
     /** A new {@code image_hash.inference.max_concurrency} (a dynamic setting): running calls finish, later ones see it. */
     public void setMaxConcurrency(int maxConcurrency) {
         permits.setMaxConcurrency(maxConcurrency);

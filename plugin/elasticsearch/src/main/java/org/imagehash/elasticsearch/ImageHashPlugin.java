@@ -98,7 +98,7 @@ public class ImageHashPlugin extends EnginePlugin implements MapperPlugin, Searc
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
-        return Map.of(ImageHashProcessor.TYPE, new ImageHashProcessor.Factory(models));
+        return Map.of(ImageHashProcessor.TYPE, new ImageHashProcessor.Factory(models, parameters.genericExecutor::accept, parameters.threadContext));
     }
 
     @Override

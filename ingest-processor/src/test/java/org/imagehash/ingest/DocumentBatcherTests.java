@@ -1,0 +1,203 @@
+package org.imagehash.ingest;
+
+import org.imagehash.model.ImageLimits;
+import org.imagehash.model.InferenceDevice;
+import org.imagehash.model.ModelRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Documents handed over one at a time (as Elasticsearch's processors get them) are gathered into batches while the
+ * ones before them encode, never by more workers than inference slots, and each is handed back exactly once.
+ */
+class DocumentBatcherTests {
+
+    private static ModelRegistry models;
+    private static ExecutorService pool;
+
+    /** A queued document that records when it was read and finished, and can hold its reader at a gate. */
+    private static class Queued extends MapDocument implements DocumentBatcher.Pending {
+        final int id;
+        final List<String> events;
+        final CountDownLatch gate;
+        final CountDownLatch allFinished;
+        final AtomicInteger finishedTimes = new AtomicInteger();
+
+        Queued(int id, String image, List<String> events, CountDownLatch gate, CountDownLatch allFinished) {
+            super(Map.of("image", image));
+            this.id = id;
+            this.events = events;
+            this.gate = gate;
+            this.allFinished = allFinished;
+        }
+
+        @Override
+        public Object get(String path) {
+            events.add("read " + id);
+            try {
+                assertTrue(gate.await(30, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            return super.get(path);
+        }
+
+        @Override
+        public void finished() {
+            events.add("finished " + id);
+            finishedTimes.incrementAndGet();
+            allFinished.countDown();
+        }
+    }
+
+    /** Runs tasks on the test's pool, counting them. */
+    private static final class CountingExecutor implements java.util.concurrent.Executor {
+        final AtomicInteger started = new AtomicInteger();
+
+        @Override
+        public void execute(Runnable task) {
+            started.incrementAndGet();
+            pool.execute(task);
+        }
+    }
+
+    @BeforeAll
+    static void start() {
+        models = new ModelRegistry(null, new ModelRegistry.Settings(InferenceDevice.CPU, 0, 2, 1, ImageLimits.DEFAULT));
+        pool = Executors.newCachedThreadPool();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        pool.shutdownNow();
+        models.close();
+    }
+
+    private static DocumentBatcher batcher(int batchSize, java.util.concurrent.Executor executor, int maxWorkers) {
+        return new DocumentBatcher(new ImageHasher(models, ModelRegistry.DEFAULT_ID, "image", "code", false, false), batchSize, executor, () -> maxWorkers);
+    }
+
+    private static void awaitEvent(List<String> events, String event) throws InterruptedException {
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); events.contains(event) == false; ) {
+            assertTrue(System.nanoTime() < deadline, "no [" + event + "] in " + events);
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void aBulkHandedOverOneByOneIsGatheredWhileTheFirstDocumentEncodes() throws Exception {
+        Random random = new Random(3);
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch open = new CountDownLatch(0);
+        CountDownLatch allFinished = new CountDownLatch(9);
+        CountingExecutor executor = new CountingExecutor();
+        DocumentBatcher batcher = batcher(4, executor, 1);
+        List<Queued> docs = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            byte[] png = ImageHasherTests.noise(random);
+            boolean corrupt = i == 5;
+            docs.add(new Queued(i, corrupt ? "not base64 !" : Base64.getEncoder().encodeToString(png), events, i == 0 ? gate : open, allFinished));
+            expected.add(corrupt ? null : HexFormat.of().formatHex(models.get(ModelRegistry.DEFAULT_ID).encode(png)));
+        }
+        batcher.add(docs.get(0));
+        awaitEvent(events, "read 0"); // the worker took this document alone and waits at the gate, reading it
+        for (int i = 1; i < docs.size(); i++) {
+            batcher.add(docs.get(i));
+        }
+        assertEquals(1, executor.started.get(), "one inference slot: one worker (and nothing handed back yet)");
+        gate.countDown();
+        assertTrue(allFinished.await(60, TimeUnit.SECONDS));
+
+        for (Queued doc : docs) {
+            assertEquals(1, doc.finishedTimes.get(), "document " + doc.id);
+            assertEquals(expected.get(doc.id), doc.source.get("code"), "document " + doc.id);
+        }
+        assertTrue(docs.get(5).failure.getMessage().startsWith("[image_hash] field [image]"), docs.get(5).failure.getMessage());
+        // the eight documents queued meanwhile were taken together: all read before any of them was handed back
+        int lastRead = events.indexOf("read 8");
+        for (int i = 1; i < docs.size(); i++) {
+            assertTrue(events.indexOf("finished " + i) > lastRead, events.toString());
+        }
+    }
+
+    @Test
+    void workersNeverOutnumberTheInferenceSlots() throws Exception {
+        Random random = new Random(5);
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch allFinished = new CountDownLatch(6);
+        CountingExecutor executor = new CountingExecutor();
+        DocumentBatcher batcher = batcher(2, executor, 2);
+        List<Queued> docs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            docs.add(new Queued(i, Base64.getEncoder().encodeToString(ImageHasherTests.noise(random)), events, gate, allFinished));
+            batcher.add(docs.get(i));
+            if (i < 2) {
+                awaitEvent(events, "read " + i); // a worker took it alone and waits at the gate
+            }
+        }
+        // every document waits at the gate, so each worker holds what it took: the first two documents started one
+        // worker each, the four after them found both slots taken
+        assertEquals(2, executor.started.get());
+        gate.countDown();
+        assertTrue(allFinished.await(60, TimeUnit.SECONDS));
+        for (Queued doc : docs) {
+            assertEquals(1, doc.finishedTimes.get(), "document " + doc.id);
+            assertNull(doc.failure);
+            assertEquals(16, ((String) doc.source.get("code")).length());
+        }
+    }
+
+    @Test
+    void aPoolThatRefusesWorkLeavesTheDocumentToTheCallersThread() throws IOException {
+        CountDownLatch finished = new CountDownLatch(1);
+        Queued doc = new Queued(0, Base64.getEncoder().encodeToString(ImageHasherTests.noise(new Random(9))), new ArrayList<>(), new CountDownLatch(0), finished);
+        batcher(8, task -> { throw new RejectedExecutionException("shutting down"); }, 4).add(doc);
+        assertEquals(0, finished.getCount(), "encoded before add returned");
+        assertEquals(16, ((String) doc.source.get("code")).length());
+    }
+
+    @Test
+    void aFaultOutsideTheImagesFailsItsPassAndTheQueueGoesOn() throws Exception {
+        CountDownLatch brokenFinished = new CountDownLatch(1);
+        CountDownLatch laterFinished = new CountDownLatch(1);
+        Queued broken = new Queued(0, "unused", new ArrayList<>(), new CountDownLatch(0), brokenFinished) {
+            @Override
+            public Object get(String path) {
+                throw new IllegalStateException("engine fault reading the document");
+            }
+        };
+        Queued later = new Queued(1, Base64.getEncoder().encodeToString(ImageHasherTests.noise(new Random(1))), new ArrayList<>(), new CountDownLatch(0), laterFinished);
+        DocumentBatcher batcher = batcher(8, new CountingExecutor(), 1);
+        batcher.add(broken);
+        assertTrue(brokenFinished.await(30, TimeUnit.SECONDS));
+        batcher.add(later);
+        assertTrue(laterFinished.await(30, TimeUnit.SECONDS));
+        assertEquals(1, broken.finishedTimes.get());
+        assertTrue(broken.failure instanceof IllegalStateException, String.valueOf(broken.failure));
+        assertEquals(1, later.finishedTimes.get());
+        assertNull(later.failure);
+        assertEquals(16, ((String) later.source.get("code")).length());
+    }
+}
