@@ -27,6 +27,11 @@ public final class ProbeCost {
     /** Lookup and posting costs when they miss: measured on 10M-code segments (80 MB of codes). */
     static final double PROBE_NS_UNCACHED = 100;
     static final double POSTING_NS_UNCACHED = 120;
+    /**
+     * A posting read with its code beside it ({@link SegmentSubstrings#keepsCodes}: large segments of one-word codes):
+     * a sequential read and a popcount, no miss.
+     */
+    static final double POSTING_NS_WITH_CODE = 10;
 
     private ProbeCost() {}
 
@@ -56,14 +61,14 @@ public final class ProbeCost {
         return probe(probes, cached(maxDoc, words) ? postings * TOP_K_POSTING_FACTOR : postings, maxDoc, words);
     }
 
-    private static boolean cached(int maxDoc, int words) {
+    static boolean cached(long maxDoc, int words) {
         return (long) maxDoc * words * Long.BYTES <= CACHED_CODE_BYTES;
     }
 
     /** Cost of {@code probes} lookups that read {@code postings} postings in all, in a segment of that many documents. */
     public static double probe(double probes, double postings, int maxDoc, int words) {
         if (cached(maxDoc, words) == false) {
-            return probes * PROBE_NS_UNCACHED + postings * POSTING_NS_UNCACHED;
+            return probes * PROBE_NS_UNCACHED + postings * (SegmentSubstrings.keepsCodes(maxDoc, words) ? POSTING_NS_WITH_CODE : POSTING_NS_UNCACHED);
         }
         return probes * PROBE_NS + postings * POSTING_NS;
     }

@@ -6,6 +6,7 @@ import org.apache.lucene.util.ArrayUtil;
 import org.apache.lucene.util.IntsRef;
 import org.apache.lucene.util.LongsRef;
 import org.imagehash.search.index.SegmentCache;
+import org.imagehash.search.index.SegmentCodes;
 
 import java.io.IOException;
 
@@ -18,11 +19,12 @@ public final class SegmentProber {
 
     /**
      * Receives the documents of the probed buckets with the substring whose bucket held them; a document may come several
-     * times (once per matching substring).
+     * times (once per matching substring). {@code code} is the document's code where the tables keep codes beside
+     * their postings ({@link #codesBesidePostings()}), else 0: read it from the packed codes.
      */
     @FunctionalInterface
     public interface DocConsumer {
-        void accept(int substring, int doc) throws IOException;
+        void accept(int substring, int doc, long code) throws IOException;
     }
 
     private final SubstringLayout layout;
@@ -44,7 +46,7 @@ public final class SegmentProber {
 
     /**
      * @param querySubstrings the query code's substrings ({@link SubstringLayout#substrings}), split once per query
-     * @param codesInSegment documents of the segment with a code
+     * @param codes the segment's packed codes of the field
      * @return null when the segment's substring terms do not cover every document with a code: none at all, or a
      *     segment that holds documents written before the field indexed substrings (a mapping from before substrings
      *     were on by default gets them after an upgrade, and merges mix old and new documents); such a segment must be
@@ -55,20 +57,25 @@ public final class SegmentProber {
         String field,
         SubstringLayout layout,
         long[] querySubstrings,
-        int codesInSegment,
+        SegmentCodes codes,
         SegmentCache cache
     ) throws IOException {
         Terms terms = context.reader().terms(SubstringLayout.termField(field));
-        if (terms == null || terms.getDocCount() != codesInSegment) {
+        if (terms == null || terms.getDocCount() != codes.count()) {
             return null;
         }
         // the substring tables are cached and charged beside the packed codes: their estimate while they are built
-        long estimate = SegmentSubstrings.estimateBytes(context.reader().maxDoc(), layout);
-        SegmentSubstrings tables = cache.get(context, "substrings/" + layout + "/" + field, estimate, r -> SegmentSubstrings.load(r, field, layout));
+        long estimate = SegmentSubstrings.estimateBytes(context.reader().maxDoc(), layout, codes.words());
+        SegmentSubstrings tables = cache.get(context, "substrings/" + layout + "/" + field, estimate, r -> SegmentSubstrings.load(r, field, layout, codes));
         if (tables == null) {
             return null;
         }
         return new SegmentProber(layout, querySubstrings, tables);
+    }
+
+    /** Whether consumers get each document's code with it ({@link DocConsumer}). */
+    public boolean codesBesidePostings() {
+        return tables.keepsCodes();
     }
 
     /** Mean number of documents per stored substring value in this segment: the planner's guess per probe. */
@@ -143,8 +150,15 @@ public final class SegmentProber {
         int from = (int) (range >>> 32);
         int to = (int) range;
         postingsRead += to - from;
-        for (int i = from; i < to; i++) {
-            consumer.accept(j, docs[i]);
+        long[] codes = tables.codes(j);
+        if (codes == null) {
+            for (int i = from; i < to; i++) {
+                consumer.accept(j, docs[i], 0);
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                consumer.accept(j, docs[i], codes[i]);
+            }
         }
     }
 

@@ -64,7 +64,7 @@ final class SegmentProbe {
      */
     boolean topK(LeafReaderContext leaf, SegmentCodes codes, int k, Weight filterWeight, long filterCost, TopKSelector selector, TopKPlan plan)
         throws IOException {
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes.count(), cache);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes, cache);
         if (prober == null) {
             return false;
         }
@@ -84,8 +84,10 @@ final class SegmentProbe {
         // A document comes once per substring it shares with the query's probes. The check that it came before runs
         // only for the few within the limit: one seen farther stays farther, since the limit only falls.
         // The radius-0 round also counts what it finds at every distance, for firstRoundKth.
-        SegmentProber.DocConsumer verify = (substring, doc) -> {
-            int d = HammingKernels.distance(c, doc, query, words);
+        final boolean beside = prober.codesBesidePostings();
+        final long q0 = query[0];
+        SegmentProber.DocConsumer verify = (substring, doc, code) -> {
+            int d = beside ? Long.bitCount(code ^ q0) : HammingKernels.distance(c, doc, query, words);
             if (round[1] == 0) {
                 firstRound[d]++; // a code met in two substrings counts twice: near codes weigh more, which errs towards probing
             }
@@ -470,7 +472,7 @@ final class SegmentProbe {
         if (forced == false && ProbeCost.probe(2 * lookups, 0, codes.maxDoc(), codes.words()) > scan) {
             return null; // decided before the tables are opened (a cache lookup and a check of the terms per segment)
         }
-        SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes.count(), cache);
+        SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes, cache);
         if (prober == null) {
             return null;
         }
@@ -490,8 +492,10 @@ final class SegmentProbe {
         final long[][] found = { new long[16] };
         final int[] size = { 0 };
         // the check that a document came before runs only for the few within the radius
-        SegmentProber.DocConsumer verify = (substring, doc) -> {
-            int d = HammingKernels.distance(c, doc, query, words);
+        final boolean beside = prober.codesBesidePostings();
+        final long q0 = query[0];
+        SegmentProber.DocConsumer verify = (substring, doc, code) -> {
+            int d = beside ? Long.bitCount(code ^ q0) : HammingKernels.distance(c, doc, query, words);
             if (d <= maxDistance && metInEarlierSubstring(codes, doc, substring, radius) == false) {
                 if (size[0] == found[0].length) {
                     found[0] = ArrayUtil.grow(found[0], size[0] + 1);

@@ -25,4 +25,14 @@ public class ProbeCostTests extends HashCodeTestCase {
         assertEquals(ProbeCost.probe(1, 10, 1_000_000, 4), ProbeCost.topKProbe(1, 10, 1_000_000, 4), 0);
         assertTrue(ProbeCost.topKProbe(1, 10, 1_000_000, 1) > ProbeCost.probe(1, 10, 1_000_000, 1));
     }
+
+    public void testBeyondTheCachesOnlyOneWordCodesReadTheirPostingsInSequence() {
+        // 10M 64-bit codes (80 MB) keep each posting's code beside it: no miss per posting; 2.5M 256-bit codes (80 MB
+        // too) do not, and 1M 64-bit codes stay in the caches
+        assertTrue(SegmentSubstrings.keepsCodes(10_000_000, 1));
+        assertFalse(SegmentSubstrings.keepsCodes(2_500_000, 4));
+        assertFalse(SegmentSubstrings.keepsCodes(1_000_000, 1));
+        assertTrue(ProbeCost.probe(0, 1000, 10_000_000, 1) * 5 < ProbeCost.probe(0, 1000, 2_500_000, 4));
+        assertEquals(ProbeCost.probe(1, 0, 10_000_000, 1), ProbeCost.probe(1, 0, 2_500_000, 4), 0); // lookups still miss
+    }
 }

@@ -28,6 +28,7 @@ import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.index.SegmentCodes;
 import org.imagehash.search.mih.ProbeCost;
+import org.imagehash.search.mih.SegmentSubstrings;
 import org.imagehash.search.mih.SubstringLayout;
 import org.imagehash.search.HashCodeTestCase;
 import org.imagehash.search.RandomCodeIndex;
@@ -297,6 +298,75 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
         }
         reader.close();
         dir.close();
+    }
+
+    /**
+     * A segment too large for its codes to stay in the caches keeps each posting's code beside it (probing then reads
+     * codes in sequence); top k and radius answers, probed or planned, stay the brute force's. Clustered 64-bit codes
+     * so that queries have near neighbours to probe for.
+     */
+    public void testLargeSegmentsKeepCodesBesidePostingsAndStayExact() throws IOException {
+        int docs = 2_100_000;
+        assertTrue(SegmentSubstrings.keepsCodes(docs, 1));
+        assertFalse(SegmentSubstrings.keepsCodes(docs / 2, 1));
+        assertFalse("longer codes are never copied", SegmentSubstrings.keepsCodes(docs, 2));
+        SubstringLayout layout = new SubstringLayout(64, SubstringLayout.defaultCount(64));
+        long[] centres = new long[docs / 100];
+        for (int i = 0; i < centres.length; i++) {
+            centres[i] = random().nextLong();
+        }
+        long[] stored = new long[docs];
+        List<byte[]> codes = new ArrayList<>(docs);
+        for (int i = 0; i < docs; i++) {
+            stored[i] = flip(centres[random().nextInt(centres.length)], randomIntBetween(0, 8));
+            codes.add(bytes(stored[i]));
+        }
+        Directory dir = oneSegment(layout, codes);
+        codes = null;
+        try (IndexReader reader = DirectoryReader.open(dir)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            for (int q = 0; q < 8; q++) {
+                long query = flip(stored[random().nextInt(docs)], randomIntBetween(0, 4));
+                byte[] queryBytes = bytes(query);
+                List<int[]> nearest = new ArrayList<>();
+                for (int doc = 0; doc < docs; doc++) { // one segment, documents in the order written
+                    int d = Long.bitCount(stored[doc] ^ query);
+                    if (d <= 12) {
+                        nearest.add(new int[] { doc, d });
+                    }
+                }
+                nearest.sort(Comparator.<int[]>comparingInt(e -> e[1]).thenComparingInt(e -> e[0]));
+                int k = randomFrom(1, 10, 50);
+                for (ProbeCost.Mode mode : new ProbeCost.Mode[] { ProbeCost.Mode.PROBE, ProbeCost.Mode.AUTO }) {
+                    TopDocs top = searcher.search(new HammingTopKQuery(FIELD, queryBytes, k, 12, null, cache, layout, mode), k);
+                    List<int[]> expected = nearest.stream().limit(k).toList();
+                    assertEquals(mode + " k:" + k, expected.size(), top.scoreDocs.length);
+                    for (int i = 0; i < expected.size(); i++) {
+                        assertEquals(mode + " k:" + k + " rank " + i, expected.get(i)[0], top.scoreDocs[i].doc);
+                        assertEquals(expected.get(i)[1], HammingScore.distance(top.scoreDocs[i].score, 1f));
+                    }
+                    int r = randomIntBetween(0, 8);
+                    TopDocs within = searcher.search(new HammingQuery(FIELD, queryBytes, r, cache, layout, mode), 100_000);
+                    List<int[]> inside = nearest.stream().filter(e -> e[1] <= r).toList();
+                    assertEquals(mode + " r:" + r, inside.size(), TotalHits.of(within));
+                    for (int i = 0; i < inside.size(); i++) {
+                        assertEquals(mode + " r:" + r + " rank " + i, inside.get(i)[0], within.scoreDocs[i].doc);
+                    }
+                }
+            }
+        }
+        dir.close();
+    }
+
+    private static byte[] bytes(long code) {
+        return java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(code).array();
+    }
+
+    private static long flip(long code, int flips) {
+        for (int f = 0; f < flips; f++) {
+            code ^= 1L << random().nextInt(64);
+        }
+        return code;
     }
 
     /**
