@@ -18,12 +18,19 @@ import java.util.function.IntSupplier;
  * it were encoded (as in a group commit), so a lone document is encoded at once and never waits for company.
  *
  * <p>At most {@code maxWorkers} workers run at once (the node's inference slots: more could only wait for one), each
- * taking the queue's documents when it starts and again after each pass. Every queued document is handed back exactly
+ * taking the queue's documents (up to {@value #MAX_BATCHES_PER_PASS} batches) when it starts and again after each pass. Every queued document is handed back exactly
  * once, through {@link Pending#finished()}, with its code or its failure, batch by batch as the model gets through them
  * (on the worker's thread: handing them to the pool instead, so that the engine's work on them would overlap the next
  * batch, measured no faster on Elasticsearch, docs/BENCHMARKS.md section 4).
  */
 public final class DocumentBatcher {
+
+    /**
+     * Batches a worker takes at most in one pass: the images of a pass are read (base64 decoded) before its first batch,
+     * so this bounds that memory where several bulks queue at once (one bulk's worth on OpenSearch, which gets a
+     * bulk at a time), and the decoding ahead still spans a pass's batches.
+     */
+    static final int MAX_BATCHES_PER_PASS = 8;
 
     /** A document waiting for its code; told once when it has it or has failed. */
     public interface Pending extends ImageHasher.Document {
@@ -70,7 +77,7 @@ public final class DocumentBatcher {
 
     private void work() {
         try {
-            for (List<Entry> taken = takeAll(); taken.isEmpty() == false; taken = takeAll()) {
+            for (List<Entry> taken = takePass(); taken.isEmpty() == false; taken = takePass()) {
                 try {
                     hasher.encode(taken, batchSize, done -> done.forEach(Entry::finished));
                 } catch (RuntimeException e) { // a bug, not a bad image (those fail their documents): fail what is left
@@ -88,9 +95,10 @@ public final class DocumentBatcher {
         }
     }
 
-    private List<Entry> takeAll() {
+    private List<Entry> takePass() {
+        int limit = (int) Math.min(Integer.MAX_VALUE, (long) batchSize * MAX_BATCHES_PER_PASS);
         List<Entry> taken = new ArrayList<>();
-        for (Entry entry = queue.poll(); entry != null; entry = queue.poll()) {
+        for (Entry entry; taken.size() < limit && (entry = queue.poll()) != null; ) {
             taken.add(entry);
         }
         return taken;

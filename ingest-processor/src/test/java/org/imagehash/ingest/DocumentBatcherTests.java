@@ -142,6 +142,34 @@ class DocumentBatcherTests {
     }
 
     @Test
+    void aPassTakesAtMostEightBatches() throws Exception {
+        Random random = new Random(8);
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch open = new CountDownLatch(0);
+        int count = 1 + 2 * 2 * DocumentBatcher.MAX_BATCHES_PER_PASS;
+        CountDownLatch allFinished = new CountDownLatch(count);
+        DocumentBatcher batcher = batcher(2, new CountingExecutor(), 1);
+        List<Queued> docs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            docs.add(new Queued(i, Base64.getEncoder().encodeToString(ImageHasherTests.noise(random)), events, i == 0 ? gate : open, allFinished));
+            batcher.add(docs.get(i));
+            if (i == 0) {
+                awaitEvent(events, "read 0");
+            }
+        }
+        gate.countDown();
+        assertTrue(allFinished.await(60, TimeUnit.SECONDS));
+        // after the first document's pass: 16 documents (8 batches of 2), handed back before the next 16 are read
+        int passSize = 2 * DocumentBatcher.MAX_BATCHES_PER_PASS;
+        assertTrue(events.indexOf("read " + passSize) < events.indexOf("finished 1"), events.toString());
+        assertTrue(events.indexOf("finished " + passSize) < events.indexOf("read " + (passSize + 1)), events.toString());
+        for (Queued doc : docs) {
+            assertEquals(1, doc.finishedTimes.get(), "document " + doc.id);
+        }
+    }
+
+    @Test
     void workersNeverOutnumberTheInferenceSlots() throws Exception {
         Random random = new Random(5);
         List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
