@@ -29,7 +29,10 @@ public final class ProbeCost {
     static final double POSTING_NS_UNCACHED = 120;
     /**
      * A posting read with its code beside it ({@link SegmentSubstrings#keepsCodes}: large segments of one-word codes):
-     * a sequential read and a popcount, no miss.
+     * a sequential read and a popcount, no miss. {@code ProbeCostCalibration} on 10M uniform codes (2026-12-03,
+     * bench/mih/results/probe-cost-calibration-10000000-codes-beside.txt): radius 8-12 probes cost 300-400 ns per lookup
+     * with its ~152 postings against 0.37 ns per code scanned, i.e. at most 2-2.6 ns per posting, 5-7 in these units;
+     * 10 errs towards the scan.
      */
     static final double POSTING_NS_WITH_CODE = 10;
 
