@@ -51,8 +51,25 @@ public final class SegmentCache {
      * @param key names the structure uniquely within a segment (field, kind and shape)
      * @return null when the loader finds nothing
      */
-    @SuppressWarnings("unchecked")
     public <T extends Accountable> T get(LeafReaderContext context, String key, long estimate, Loader<T> loader) throws IOException {
+        return get(context, key, estimate, loader, false);
+    }
+
+    /** Marks a structure that the memory accounting refused: it is not asked for again while its segment lives. */
+    private static final Accountable REFUSED = () -> 0;
+
+    /**
+     * {@link #get}, for a structure that only speeds searches up: where the memory accounting refuses it (the engine's
+     * circuit breaker), null, remembered until the segment core closes rather than asked for by every query. Only the
+     * refusal is absorbed; a loader's own failure propagates as in {@link #get}.
+     */
+    public <T extends Accountable> T getIfAllowed(LeafReaderContext context, String key, long estimate, Loader<T> loader) throws IOException {
+        T found = get(context, key, estimate, loader, true);
+        return found == REFUSED ? null : found;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends Accountable> T get(LeafReaderContext context, String key, long estimate, Loader<T> loader, boolean optional) throws IOException {
         LeafReader reader = context.reader();
         IndexReader.CacheHelper helper = reader.getCoreCacheHelper();
         if (helper == null) {
@@ -71,7 +88,7 @@ public final class SegmentCache {
         try {
             return (T) perCore.computeIfAbsent(key, k -> {
                 try {
-                    return load(reader, key, estimate, loader);
+                    return load(reader, key, estimate, loader, optional);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -81,9 +98,12 @@ public final class SegmentCache {
         }
     }
 
-    private <T extends Accountable> T load(LeafReader reader, String key, long estimate, Loader<T> loader) throws IOException {
+    @SuppressWarnings("unchecked")
+    private <T extends Accountable> T load(LeafReader reader, String key, long estimate, Loader<T> loader, boolean optional) throws IOException {
         String label = "hash_code [" + key + "]";
-        memory.reserve(estimate, label);
+        if (reserve(estimate, label, optional) == false) {
+            return (T) REFUSED;
+        }
         T loaded;
         try {
             loaded = loader.load(reader);
@@ -92,10 +112,26 @@ public final class SegmentCache {
         }
         if (loaded != null) {
             // charged for real only now that the size is known; over the limit, nothing is kept
-            memory.reserve(loaded.ramBytesUsed(), label);
+            if (reserve(loaded.ramBytesUsed(), label, optional) == false) {
+                return (T) REFUSED;
+            }
             bytes.addAndGet(loaded.ramBytesUsed());
         }
         return loaded;
+    }
+
+    /** Charges {@code bytes}; false where an optional structure's charge was refused (a required one's throws). */
+    private boolean reserve(long bytes, String label, boolean optional) {
+        if (optional == false) {
+            memory.reserve(bytes, label);
+            return true;
+        }
+        try {
+            memory.reserve(bytes, label);
+            return true;
+        } catch (RuntimeException refused) { // the engine's circuit-breaking exception
+            return false;
+        }
     }
 
     private void evict(IndexReader.CacheKey key) {

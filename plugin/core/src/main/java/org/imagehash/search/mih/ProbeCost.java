@@ -28,7 +28,7 @@ public final class ProbeCost {
     static final double PROBE_NS_UNCACHED = 100;
     static final double POSTING_NS_UNCACHED = 120;
     /**
-     * A posting read with its code beside it ({@link SegmentSubstrings#keepsCodes}: large segments of one-word codes):
+     * A posting read with its code beside it ({@link PostingCodes}: large segments of one-word codes):
      * a sequential read and a popcount, no miss. {@code ProbeCostCalibration} on 10M uniform codes (2026-12-03,
      * bench/mih/results/probe-cost-calibration-10000000-codes-beside.txt): radius 8-12 probes cost 300-400 ns per lookup
      * with its ~152 postings against 0.37 ns per code scanned, i.e. at most 2-2.6 ns per posting, 5-7 in these units;
@@ -59,19 +59,27 @@ public final class ProbeCost {
      */
     public static final double TOP_K_POSTING_FACTOR = 4;
 
-    /** Cost of a top k's {@code probes} lookups that read {@code postings} postings in all. */
-    public static double topKProbe(double probes, double postings, int maxDoc, int words) {
-        return probe(probes, cached(maxDoc, words) ? postings * TOP_K_POSTING_FACTOR : postings, maxDoc, words);
+    /**
+     * Cost of a top k's {@code probes} lookups that read {@code postings} postings in all.
+     *
+     * @param codesBeside whether the segment's postings come with their codes ({@link PostingCodes})
+     */
+    public static double topKProbe(double probes, double postings, int maxDoc, int words, boolean codesBeside) {
+        return probe(probes, cached(maxDoc, words) ? postings * TOP_K_POSTING_FACTOR : postings, maxDoc, words, codesBeside);
     }
 
     static boolean cached(long maxDoc, int words) {
         return (long) maxDoc * words * Long.BYTES <= CACHED_CODE_BYTES;
     }
 
-    /** Cost of {@code probes} lookups that read {@code postings} postings in all, in a segment of that many documents. */
-    public static double probe(double probes, double postings, int maxDoc, int words) {
+    /**
+     * Cost of {@code probes} lookups that read {@code postings} postings in all, in a segment of that many documents.
+     *
+     * @param codesBeside whether the segment's postings come with their codes ({@link PostingCodes})
+     */
+    public static double probe(double probes, double postings, int maxDoc, int words, boolean codesBeside) {
         if (cached(maxDoc, words) == false) {
-            return probes * PROBE_NS_UNCACHED + postings * (SegmentSubstrings.keepsCodes(maxDoc, words) ? POSTING_NS_WITH_CODE : POSTING_NS_UNCACHED);
+            return probes * PROBE_NS_UNCACHED + postings * (codesBeside ? POSTING_NS_WITH_CODE : POSTING_NS_UNCACHED);
         }
         return probes * PROBE_NS + postings * POSTING_NS;
     }

@@ -30,6 +30,7 @@ public final class SegmentProber {
     private final SubstringLayout layout;
     private final long[] querySubstrings;
     private final SegmentSubstrings tables;
+    private final PostingCodes postingCodes; // null: verify from the packed codes
     private long probes;
     private long postingsRead;
     // the non-empty buckets looked up by collect and not yet read: from << 32 | to in docs(substring); allocated by the
@@ -38,10 +39,11 @@ public final class SegmentProber {
     private int[] collectedSubstring = IntsRef.EMPTY_INTS;
     private int collectedCount;
 
-    private SegmentProber(SubstringLayout layout, long[] querySubstrings, SegmentSubstrings tables) {
+    private SegmentProber(SubstringLayout layout, long[] querySubstrings, SegmentSubstrings tables, PostingCodes postingCodes) {
         this.layout = layout;
         this.querySubstrings = querySubstrings;
         this.tables = tables;
+        this.postingCodes = postingCodes;
     }
 
     /**
@@ -65,17 +67,28 @@ public final class SegmentProber {
             return null;
         }
         // the substring tables are cached and charged beside the packed codes: their estimate while they are built
-        long estimate = SegmentSubstrings.estimateBytes(context.reader().maxDoc(), layout, codes.words());
-        SegmentSubstrings tables = cache.get(context, "substrings/" + layout + "/" + field, estimate, r -> SegmentSubstrings.load(r, field, layout, codes));
+        long estimate = SegmentSubstrings.estimateBytes(context.reader().maxDoc(), layout);
+        String key = layout + "/" + field;
+        SegmentSubstrings tables = cache.get(context, "substrings/" + key, estimate, r -> SegmentSubstrings.load(r, field, layout));
         if (tables == null) {
             return null;
         }
-        return new SegmentProber(layout, querySubstrings, tables);
+        PostingCodes postingCodes = null;
+        if (PostingCodes.worthKeeping(context.reader().maxDoc(), codes.words())) {
+            // only a speed-up: refused by the memory accounting, it is done without (and not asked for again)
+            postingCodes = cache.getIfAllowed(
+                context,
+                "substring-codes/" + key,
+                PostingCodes.estimateBytes(context.reader().maxDoc(), layout),
+                r -> PostingCodes.copy(tables, codes)
+            );
+        }
+        return new SegmentProber(layout, querySubstrings, tables, postingCodes);
     }
 
     /** Whether consumers get each document's code with it ({@link DocConsumer}). */
     public boolean codesBesidePostings() {
-        return tables.keepsCodes();
+        return postingCodes != null;
     }
 
     /** Mean number of documents per stored substring value in this segment: the planner's guess per probe. */
@@ -150,12 +163,12 @@ public final class SegmentProber {
         int from = (int) (range >>> 32);
         int to = (int) range;
         postingsRead += to - from;
-        long[] codes = tables.codes(j);
-        if (codes == null) {
+        if (postingCodes == null) {
             for (int i = from; i < to; i++) {
                 consumer.accept(j, docs[i], 0);
             }
         } else {
+            long[] codes = postingCodes.codes(j);
             for (int i = from; i < to; i++) {
                 consumer.accept(j, docs[i], codes[i]);
             }

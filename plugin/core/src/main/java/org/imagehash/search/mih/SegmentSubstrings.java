@@ -9,7 +9,6 @@ import org.apache.lucene.util.Accountable;
 import org.apache.lucene.util.ArrayUtil;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.RamUsageEstimator;
-import org.imagehash.search.index.SegmentCodes;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -24,11 +23,7 @@ import java.util.Arrays;
  * substrings in small segments) it keeps its distinct values sorted and finds them by binary search, which stays in
  * cache because such a segment is small.
  *
- * <p>In a segment whose codes are one word each (64 bits or fewer) and too many to stay in the caches
- * ({@link ProbeCost#cached}: over 2M codes), each substring's postings also keep their documents' codes beside them,
- * in the same order: verifying a posting is then the next word of a sequential read instead of a cache miss into the
- * packed codes (about 100 ns each in a 10M-code segment, which made the postings of a probe, not its lookups, its
- * cost). That takes 8 bytes more per document and substring.
+ * <p>Large segments of one-word codes may also keep each posting's code beside it: {@link PostingCodes}.
  */
 public final class SegmentSubstrings implements Accountable {
 
@@ -36,16 +31,14 @@ public final class SegmentSubstrings implements Accountable {
     private static final long BASE_RAM = RamUsageEstimator.shallowSizeOfInstance(SegmentSubstrings.class);
 
     private final int[][] docs; // docs[j]: documents grouped by value of substring j
-    private final long[][] codes; // codes[j][i]: the code of docs[j][i], where kept beside them (see the class comment)
     private final int[][] offsets; // direct tables: docs of value v are docs[j][offsets[j][v] .. offsets[j][v + 1] - 1]
     private final long[][] keys; // otherwise: sorted distinct values, and
     private final int[][] starts; // docs of keys[j][i] are docs[j][starts[j][i] .. starts[j][i + 1] - 1]
     private final long values;
     private final long postings;
 
-    private SegmentSubstrings(int[][] docs, long[][] codes, int[][] offsets, long[][] keys, int[][] starts, long values, long postings) {
+    private SegmentSubstrings(int[][] docs, int[][] offsets, long[][] keys, int[][] starts, long values, long postings) {
         this.docs = docs;
-        this.codes = codes;
         this.offsets = offsets;
         this.keys = keys;
         this.starts = starts;
@@ -56,10 +49,9 @@ public final class SegmentSubstrings implements Accountable {
     /**
      * Reads a segment's substring terms of {@code field}.
      *
-     * @param segmentCodes the segment's packed codes of the field, copied beside the postings where kept there
      * @return null when the segment has none (no document with a code)
      */
-    public static SegmentSubstrings load(LeafReader reader, String field, SubstringLayout layout, SegmentCodes segmentCodes) throws IOException {
+    public static SegmentSubstrings load(LeafReader reader, String field, SubstringLayout layout) throws IOException {
         Terms terms = reader.terms(SubstringLayout.termField(field));
         if (terms == null) {
             return null;
@@ -131,38 +123,11 @@ public final class SegmentSubstrings implements Accountable {
                 starts[j] = Arrays.copyOf(starts[j], keyCount[j] + 1);
             }
         }
-        long[][] codes = null;
-        if (keepsCodes(reader.maxDoc(), segmentCodes.words())) {
-            long[] packed = segmentCodes.codes(); // one word per document: the document's index is its offset
-            codes = new long[m][];
-            for (int j = 0; j < m; j++) {
-                int[] d = docs[j];
-                long[] c = codes[j] = new long[d.length];
-                for (int i = 0; i < d.length; i++) {
-                    c[i] = packed[d[i]];
-                }
-            }
-        }
-        return new SegmentSubstrings(docs, codes, offsets, keys, starts, values, postings);
+        return new SegmentSubstrings(docs, offsets, keys, starts, values, postings);
     }
 
     static boolean direct(int length, int maxDoc) {
         return length <= MAX_DIRECT_LENGTH && (1L << length) <= 2L * maxDoc;
-    }
-
-    /** Whether a segment of {@code maxDoc} documents with codes of {@code words} words keeps codes beside its postings. */
-    public static boolean keepsCodes(long maxDoc, int words) {
-        return words == 1 && ProbeCost.cached(maxDoc, words) == false;
-    }
-
-    /** Whether the postings of this segment come with their codes ({@link #codes(int)}). */
-    boolean keepsCodes() {
-        return codes != null;
-    }
-
-    /** The codes of {@link #docs(int)}'s documents, in the same order; null where not kept ({@link #keepsCodes()}). */
-    long[] codes(int j) {
-        return codes == null ? null : codes[j];
     }
 
     /** Mean number of documents per stored substring value: the planner's guess of a probe's postings. */
@@ -187,12 +152,15 @@ public final class SegmentSubstrings implements Accountable {
         return docs[j];
     }
 
-    /** Bytes that {@link #load} will take at most for a segment of {@code docs} documents with a code of {@code words} words. */
-    public static long estimateBytes(long docs, SubstringLayout layout, int words) {
+    int count() {
+        return docs.length;
+    }
+
+    /** Bytes that {@link #load} will take at most for a segment of {@code docs} documents with a code. */
+    public static long estimateBytes(long docs, SubstringLayout layout) {
         long bytes = BASE_RAM;
         for (int j = 0; j < layout.count(); j++) {
             bytes += 4 * docs + (direct(layout.length(j), (int) Math.min(Integer.MAX_VALUE, docs)) ? 4L * ((1L << layout.length(j)) + 1) : 12 * docs);
-            bytes += keepsCodes(docs, words) ? 8 * docs : 0;
         }
         return bytes;
     }
@@ -201,7 +169,7 @@ public final class SegmentSubstrings implements Accountable {
     public long ramBytesUsed() {
         long bytes = BASE_RAM;
         for (int j = 0; j < docs.length; j++) {
-            bytes += RamUsageEstimator.sizeOf(docs[j]) + (codes == null ? 0 : RamUsageEstimator.sizeOf(codes[j]));
+            bytes += RamUsageEstimator.sizeOf(docs[j]);
             if (offsets[j] != null) {
                 bytes += RamUsageEstimator.sizeOf(offsets[j]);
             } else {

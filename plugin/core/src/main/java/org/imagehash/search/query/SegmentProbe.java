@@ -282,7 +282,7 @@ final class SegmentProbe {
         // the query's neighbourhood may be denser than the mean: the sample's codes within each substring's radius
         // (postings come from every code, filtered or not)
         double postings = sample.postings(layout, querySubstrings, radius, codes.count());
-        return ProbeCost.probe(lookups(radius), postings, codes.maxDoc(), codes.words()) > budget ? kth : -1;
+        return ProbeCost.probe(lookups(radius), postings, codes.maxDoc(), codes.words(), prober.codesBesidePostings()) > budget ? kth : -1;
     }
 
     /** Cost of probing to these radii with the segment's mean postings per lookup; infinite for null (every code). */
@@ -291,7 +291,7 @@ final class SegmentProbe {
             return Double.POSITIVE_INFINITY;
         }
         long lookups = lookups(radius);
-        return ProbeCost.probe(lookups, lookups * prober.postingsPerTerm(), codes.maxDoc(), codes.words());
+        return ProbeCost.probe(lookups, lookups * prober.postingsPerTerm(), codes.maxDoc(), codes.words(), prober.codesBesidePostings());
     }
 
     /** Estimated cost of the work done so far plus {@code moreLookups}, each with the segment's mean postings. */
@@ -306,7 +306,7 @@ final class SegmentProbe {
      * at the top-k rate, they sent near neighbours of clustered codes to the scan (bench/mih/planner.sh).
      */
     private static double cost(SegmentProber prober, long moreLookups, double morePostings, SegmentCodes codes) {
-        return ProbeCost.topKProbe(prober.probes() + moreLookups, prober.postingsRead() + morePostings, codes.maxDoc(), codes.words());
+        return ProbeCost.topKProbe(prober.probes() + moreLookups, prober.postingsRead() + morePostings, codes.maxDoc(), codes.words(), prober.codesBesidePostings());
     }
 
     /**
@@ -469,7 +469,7 @@ final class SegmentProbe {
         }
         final boolean forced = mode == ProbeCost.Mode.PROBE; // nothing to decide, and no bound on the lookups to keep
         final double scan = ProbeCost.scan(codes.maxDoc(), codes.words(), -1);
-        if (forced == false && ProbeCost.probe(2 * lookups, 0, codes.maxDoc(), codes.words()) > scan) {
+        if (forced == false && ProbeCost.probe(2 * lookups, 0, codes.maxDoc(), codes.words(), false) > scan) {
             return null; // decided before the tables are opened (a cache lookup and a check of the terms per segment)
         }
         SegmentProber prober = SegmentProber.open(leaf, field, layout, querySubstrings, codes, cache);
@@ -483,7 +483,7 @@ final class SegmentProbe {
                     postings += prober.collect(j, i);
                 }
             }
-            if (ProbeCost.probe(2 * lookups, postings, codes.maxDoc(), codes.words()) > scan) {
+            if (ProbeCost.probe(2 * lookups, postings, codes.maxDoc(), codes.words(), prober.codesBesidePostings()) > scan) {
                 return null;
             }
         }

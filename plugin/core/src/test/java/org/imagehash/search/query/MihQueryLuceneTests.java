@@ -28,7 +28,8 @@ import org.imagehash.search.HashCodes;
 import org.imagehash.search.index.SegmentCache;
 import org.imagehash.search.index.SegmentCodes;
 import org.imagehash.search.mih.ProbeCost;
-import org.imagehash.search.mih.SegmentSubstrings;
+import org.imagehash.search.index.MemoryAccounting;
+import org.imagehash.search.mih.PostingCodes;
 import org.imagehash.search.mih.SubstringLayout;
 import org.imagehash.search.HashCodeTestCase;
 import org.imagehash.search.RandomCodeIndex;
@@ -302,14 +303,30 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
 
     /**
      * A segment too large for its codes to stay in the caches keeps each posting's code beside it (probing then reads
-     * codes in sequence); top k and radius answers, probed or planned, stay the brute force's. Clustered 64-bit codes
-     * so that queries have near neighbours to probe for.
+     * codes in sequence), unless the memory accounting refuses that copy (then it verifies from the packed codes); top
+     * k and radius answers, probed or planned, stay the brute force's either way. Clustered 64-bit codes so that
+     * queries have near neighbours to probe for.
      */
     public void testLargeSegmentsKeepCodesBesidePostingsAndStayExact() throws IOException {
         int docs = 2_100_000;
-        assertTrue(SegmentSubstrings.keepsCodes(docs, 1));
-        assertFalse(SegmentSubstrings.keepsCodes(docs / 2, 1));
-        assertFalse("longer codes are never copied", SegmentSubstrings.keepsCodes(docs, 2));
+        assertTrue(PostingCodes.worthKeeping(docs, 1));
+        assertFalse(PostingCodes.worthKeeping(docs / 2, 1));
+        assertFalse("longer codes are never copied", PostingCodes.worthKeeping(docs, 2));
+        // a second cache whose breaker refuses the copy of the codes (and only that)
+        SegmentCache refusing = new SegmentCache();
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+        refusing.setMemoryAccounting(new MemoryAccounting() {
+            @Override
+            public void reserve(long bytes, String label) {
+                if (label.contains("substring-codes")) {
+                    refusals.incrementAndGet();
+                    throw new IllegalStateException("breaker: " + label);
+                }
+            }
+
+            @Override
+            public void release(long bytes) {}
+        });
         SubstringLayout layout = new SubstringLayout(64, SubstringLayout.defaultCount(64));
         long[] centres = new long[docs / 100];
         for (int i = 0; i < centres.length; i++) {
@@ -337,7 +354,9 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
                 }
                 nearest.sort(Comparator.<int[]>comparingInt(e -> e[1]).thenComparingInt(e -> e[0]));
                 int k = randomFrom(1, 10, 50);
-                for (ProbeCost.Mode mode : new ProbeCost.Mode[] { ProbeCost.Mode.PROBE, ProbeCost.Mode.AUTO }) {
+                for (int variant = 0; variant < 4; variant++) {
+                    ProbeCost.Mode mode = variant % 2 == 0 ? ProbeCost.Mode.PROBE : ProbeCost.Mode.AUTO;
+                    SegmentCache cache = variant < 2 ? this.cache : refusing;
                     TopDocs top = searcher.search(new HammingTopKQuery(FIELD, queryBytes, k, 12, null, cache, layout, mode), k);
                     List<int[]> expected = nearest.stream().limit(k).toList();
                     assertEquals(mode + " k:" + k, expected.size(), top.scoreDocs.length);
@@ -354,7 +373,11 @@ public class MihQueryLuceneTests extends HashCodeTestCase {
                     }
                 }
             }
+            // while the segment is open: the refusing cache holds the codes and tables, not the copy beside the postings
+            long copy = 8L * docs * layout.count();
+            assertEquals(cache.ramBytesUsed() - copy, refusing.ramBytesUsed(), copy / 100);
         }
+        assertEquals("refused once, then remembered for the segment", 1, refusals.get());
         dir.close();
     }
 
