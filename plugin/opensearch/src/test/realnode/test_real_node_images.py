@@ -50,6 +50,15 @@ def encoded(image, fmt, **options):
     return out.getvalue()
 
 
+def delete_if_exists(client, *paths):
+    """Deletes what an earlier run left (an index, a pipeline); absent is fine."""
+    for path in paths:
+        try:
+            client.delete(path)
+        except OpenSearchError as e:
+            assert e.status == 404
+
+
 def read(name):
     with open(os.path.join(GOLDEN_DIR, name), "rb") as f:
         return f.read()
@@ -96,11 +105,7 @@ def few_indexed(client, golden):
     """A few golden images through a pipeline of the image_hash processor alone (no ingest-common: the engines'
     test distributions lack it), a broken image beside them."""
     index, pipeline = f"{INDEX}-few", "/_ingest/pipeline/real-node-images-few"
-    for path in (f"/{index}", pipeline):
-        try:
-            client.delete(path)
-        except OpenSearchError as e:
-            assert e.status == 404
+    delete_if_exists(client, f"/{index}", pipeline)
     client.put(pipeline, {"processors": [{"image_hash": {
         "field": "image", "target_field": "code", "batch_size": 4, "remove_source_field": True}}]})
     client.put(f"/{index}", {
@@ -127,11 +132,7 @@ def test_a_failed_image_goes_to_on_failure_alone(client, golden):
     fallback encodes a second image of the same document (the engines' test distributions have no ingest-common
     `set` processor), and a document that fails there too is refused alone, naming the fallback's field."""
     index, pipeline = f"{INDEX}-fallback", "/_ingest/pipeline/real-node-images-fallback"
-    for path in (f"/{index}", pipeline):
-        try:
-            client.delete(path)
-        except OpenSearchError as e:
-            assert e.status == 404
+    delete_if_exists(client, f"/{index}", pipeline)
     client.put(pipeline, {"processors": [{"image_hash": {
         "field": "image", "target_field": "code", "batch_size": 4, "remove_source_field": True,
         "on_failure": [{"image_hash": {"field": "thumbnail", "target_field": "code", "remove_source_field": True}}]}}]})
@@ -178,11 +179,7 @@ def test_query_by_image_finds_its_document(client, few_indexed, golden):
 @pytest.fixture(scope="module")
 def indexed(client, golden):
     """Golden images and re-encodings of them through a pipeline, with broken images beside them."""
-    for path in (f"/{INDEX}", "/_ingest/pipeline/real-node-images"):
-        try:
-            client.delete(path)
-        except OpenSearchError as e:
-            assert e.status == 404
+    delete_if_exists(client, f"/{INDEX}", "/_ingest/pipeline/real-node-images")
     client.put("/_ingest/pipeline/real-node-images", {"processors": [{"image_hash": {
         "field": "image", "target_field": "code", "batch_size": 8, "remove_source_field": True,
         "on_failure": [{"set": {"field": "error", "value": "{{ _ingest.on_failure_message }}"}}]}}]})

@@ -1,11 +1,13 @@
 package org.imagehash.ingest;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
@@ -41,7 +43,7 @@ public final class DocumentBatcher {
     private final int batchSize;
     private final Executor executor;
     private final IntSupplier maxWorkers;
-    private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger workers = new AtomicInteger();
 
     public DocumentBatcher(ImageHasher hasher, int batchSize, Executor executor, IntSupplier maxWorkers) {
@@ -56,7 +58,7 @@ public final class DocumentBatcher {
 
     /** Queues a document; its {@link Pending#finished()} runs later, on a worker's thread or (pool refused) on this one. */
     public void add(Pending document) {
-        queue.add(new Entry(document));
+        queue.add(document);
         startWorker();
     }
 
@@ -77,16 +79,17 @@ public final class DocumentBatcher {
 
     private void work() {
         try {
-            for (List<Entry> taken = takePass(); taken.isEmpty() == false; taken = takePass()) {
+            for (List<Pending> taken = takePass(); taken.isEmpty() == false; taken = takePass()) {
+                Set<Pending> handedBack = Collections.newSetFromMap(new IdentityHashMap<>()); // at most once each
                 try {
-                    hasher.encode(taken, batchSize, done -> done.forEach(Entry::finished));
+                    hasher.encode(taken, batchSize, done -> handBack(done, handedBack));
                 } catch (RuntimeException e) { // a bug, not a bad image (those fail their documents): fail what is left
-                    for (Entry entry : taken) {
-                        if (entry.isFinished() == false) {
-                            entry.fail(e);
-                            entry.finished();
+                    for (Pending document : taken) {
+                        if (handedBack.contains(document) == false) {
+                            document.fail(e);
                         }
                     }
+                    handBack(taken, handedBack);
                 }
             }
         } finally {
@@ -95,52 +98,20 @@ public final class DocumentBatcher {
         }
     }
 
-    private List<Entry> takePass() {
-        int limit = (int) Math.min(Integer.MAX_VALUE, (long) batchSize * MAX_BATCHES_PER_PASS);
-        List<Entry> taken = new ArrayList<>();
-        for (Entry entry; taken.size() < limit && (entry = queue.poll()) != null; ) {
-            taken.add(entry);
-        }
-        return taken;
-    }
-
-    /** A queued document, finished at most once whatever happens to its batch. */
-    private static final class Entry implements ImageHasher.Document {
-        private final Pending document;
-        private final AtomicBoolean finished = new AtomicBoolean();
-
-        Entry(Pending document) {
-            this.document = document;
-        }
-
-        @Override
-        public Object get(String path) {
-            return document.get(path);
-        }
-
-        @Override
-        public void set(String path, Object value) {
-            document.set(path, value);
-        }
-
-        @Override
-        public void remove(String path) {
-            document.remove(path);
-        }
-
-        @Override
-        public void fail(Exception reason) {
-            document.fail(reason);
-        }
-
-        boolean isFinished() {
-            return finished.get();
-        }
-
-        void finished() {
-            if (finished.compareAndSet(false, true)) {
+    private static void handBack(List<Pending> documents, Set<Pending> handedBack) {
+        for (Pending document : documents) {
+            if (handedBack.add(document)) {
                 document.finished();
             }
         }
+    }
+
+    private List<Pending> takePass() {
+        int limit = (int) Math.min(Integer.MAX_VALUE, (long) batchSize * MAX_BATCHES_PER_PASS);
+        List<Pending> taken = new ArrayList<>();
+        for (Pending document; taken.size() < limit && (document = queue.poll()) != null; ) {
+            taken.add(document);
+        }
+        return taken;
     }
 }

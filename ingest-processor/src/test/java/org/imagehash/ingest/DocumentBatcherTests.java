@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,44 @@ class DocumentBatcherTests {
         }
     }
 
+    /** One test's queued documents: what happened to them, in order, and a gate that holds the readers of some. */
+    private static final class Scenario {
+        private static final CountDownLatch OPEN = new CountDownLatch(0);
+        final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch gate = new CountDownLatch(1);
+        final CountDownLatch allFinished;
+        final List<Queued> docs = new ArrayList<>();
+
+        Scenario(int count) {
+            allFinished = new CountDownLatch(count);
+        }
+
+        /** The next document, {@code gated}: its reader waits for {@link #openGateAndAwaitAll}. */
+        Queued doc(String image, boolean gated) {
+            Queued doc = new Queued(docs.size(), image, events, gated ? gate : OPEN, allFinished);
+            docs.add(doc);
+            return doc;
+        }
+
+        void awaitEvent(String event) throws InterruptedException {
+            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); events.contains(event) == false; ) {
+                assertTrue(System.nanoTime() < deadline, "no [" + event + "] in " + events);
+                Thread.sleep(1);
+            }
+        }
+
+        void openGateAndAwaitAll() throws InterruptedException {
+            gate.countDown();
+            assertTrue(allFinished.await(60, TimeUnit.SECONDS));
+        }
+
+        void assertEachHandedBackOnce() {
+            for (Queued doc : docs) {
+                assertEquals(1, doc.finishedTimes.get(), "document " + doc.id);
+            }
+        }
+    }
+
     /** Runs tasks on the test's pool, counting them. */
     private static final class CountingExecutor implements java.util.concurrent.Executor {
         final AtomicInteger started = new AtomicInteger();
@@ -96,102 +135,83 @@ class DocumentBatcherTests {
         return new DocumentBatcher(new ImageHasher(models, ModelRegistry.DEFAULT_ID, "image", "code", false, false), batchSize, executor, () -> maxWorkers);
     }
 
-    private static void awaitEvent(List<String> events, String event) throws InterruptedException {
-        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); events.contains(event) == false; ) {
-            assertTrue(System.nanoTime() < deadline, "no [" + event + "] in " + events);
-            Thread.sleep(1);
-        }
+    /** A random 28x28 grey PNG, as base64 text. */
+    private static String image(Random random) throws IOException {
+        return Base64.getEncoder().encodeToString(ImageHasherTests.noise(random));
     }
 
     @Test
     void aBulkHandedOverOneByOneIsGatheredWhileTheFirstDocumentEncodes() throws Exception {
         Random random = new Random(3);
-        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
-        CountDownLatch gate = new CountDownLatch(1);
-        CountDownLatch open = new CountDownLatch(0);
-        CountDownLatch allFinished = new CountDownLatch(9);
+        Scenario run = new Scenario(9);
         CountingExecutor executor = new CountingExecutor();
         DocumentBatcher batcher = batcher(4, executor, 1);
-        List<Queued> docs = new ArrayList<>();
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 9; i++) {
             byte[] png = ImageHasherTests.noise(random);
             boolean corrupt = i == 5;
-            docs.add(new Queued(i, corrupt ? "not base64 !" : Base64.getEncoder().encodeToString(png), events, i == 0 ? gate : open, allFinished));
+            run.doc(corrupt ? "not base64 !" : Base64.getEncoder().encodeToString(png), i == 0);
             expected.add(corrupt ? null : HexFormat.of().formatHex(models.get(ModelRegistry.DEFAULT_ID).encode(png)));
         }
+        List<Queued> docs = run.docs;
         batcher.add(docs.get(0));
-        awaitEvent(events, "read 0"); // the worker took this document alone and waits at the gate, reading it
+        run.awaitEvent("read 0"); // the worker took this document alone and waits at the gate, reading it
         for (int i = 1; i < docs.size(); i++) {
             batcher.add(docs.get(i));
         }
         assertEquals(1, executor.started.get(), "one inference slot: one worker (and nothing handed back yet)");
-        gate.countDown();
-        assertTrue(allFinished.await(60, TimeUnit.SECONDS));
+        run.openGateAndAwaitAll();
 
+        run.assertEachHandedBackOnce();
         for (Queued doc : docs) {
-            assertEquals(1, doc.finishedTimes.get(), "document " + doc.id);
             assertEquals(expected.get(doc.id), doc.source.get("code"), "document " + doc.id);
         }
         assertTrue(docs.get(5).failure.getMessage().startsWith("[image_hash] field [image]"), docs.get(5).failure.getMessage());
         // the eight documents queued meanwhile were taken together: all read before any of them was handed back
-        int lastRead = events.indexOf("read 8");
+        int lastRead = run.events.indexOf("read 8");
         for (int i = 1; i < docs.size(); i++) {
-            assertTrue(events.indexOf("finished " + i) > lastRead, events.toString());
+            assertTrue(run.events.indexOf("finished " + i) > lastRead, run.events.toString());
         }
     }
 
     @Test
     void aPassTakesAtMostEightBatches() throws Exception {
         Random random = new Random(8);
-        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
-        CountDownLatch gate = new CountDownLatch(1);
-        CountDownLatch open = new CountDownLatch(0);
         int count = 1 + 2 * 2 * DocumentBatcher.MAX_BATCHES_PER_PASS;
-        CountDownLatch allFinished = new CountDownLatch(count);
+        Scenario run = new Scenario(count);
         DocumentBatcher batcher = batcher(2, new CountingExecutor(), 1);
-        List<Queued> docs = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            docs.add(new Queued(i, Base64.getEncoder().encodeToString(ImageHasherTests.noise(random)), events, i == 0 ? gate : open, allFinished));
-            batcher.add(docs.get(i));
+            batcher.add(run.doc(image(random), i == 0));
             if (i == 0) {
-                awaitEvent(events, "read 0");
+                run.awaitEvent("read 0");
             }
         }
-        gate.countDown();
-        assertTrue(allFinished.await(60, TimeUnit.SECONDS));
+        run.openGateAndAwaitAll();
         // after the first document's pass: 16 documents (8 batches of 2), handed back before the next 16 are read
         int passSize = 2 * DocumentBatcher.MAX_BATCHES_PER_PASS;
-        assertTrue(events.indexOf("read " + passSize) < events.indexOf("finished 1"), events.toString());
-        assertTrue(events.indexOf("finished " + passSize) < events.indexOf("read " + (passSize + 1)), events.toString());
-        for (Queued doc : docs) {
-            assertEquals(1, doc.finishedTimes.get(), "document " + doc.id);
-        }
+        assertTrue(run.events.indexOf("read " + passSize) < run.events.indexOf("finished 1"), run.events.toString());
+        assertTrue(run.events.indexOf("finished " + passSize) < run.events.indexOf("read " + (passSize + 1)), run.events.toString());
+        run.assertEachHandedBackOnce();
     }
 
     @Test
     void workersNeverOutnumberTheInferenceSlots() throws Exception {
         Random random = new Random(5);
-        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
-        CountDownLatch gate = new CountDownLatch(1);
-        CountDownLatch allFinished = new CountDownLatch(6);
+        Scenario run = new Scenario(6);
         CountingExecutor executor = new CountingExecutor();
         DocumentBatcher batcher = batcher(2, executor, 2);
-        List<Queued> docs = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            docs.add(new Queued(i, Base64.getEncoder().encodeToString(ImageHasherTests.noise(random)), events, gate, allFinished));
-            batcher.add(docs.get(i));
+            batcher.add(run.doc(image(random), true));
             if (i < 2) {
-                awaitEvent(events, "read " + i); // a worker took it alone and waits at the gate
+                run.awaitEvent("read " + i); // a worker took it alone and waits at the gate
             }
         }
         // every document waits at the gate, so each worker holds what it took: the first two documents started one
         // worker each, the four after them found both slots taken
         assertEquals(2, executor.started.get());
-        gate.countDown();
-        assertTrue(allFinished.await(60, TimeUnit.SECONDS));
-        for (Queued doc : docs) {
-            assertEquals(1, doc.finishedTimes.get(), "document " + doc.id);
+        run.openGateAndAwaitAll();
+        run.assertEachHandedBackOnce();
+        for (Queued doc : run.docs) {
             assertNull(doc.failure);
             assertEquals(16, ((String) doc.source.get("code")).length());
         }
@@ -199,11 +219,36 @@ class DocumentBatcherTests {
 
     @Test
     void aPoolThatRefusesWorkLeavesTheDocumentToTheCallersThread() throws IOException {
-        CountDownLatch finished = new CountDownLatch(1);
-        Queued doc = new Queued(0, Base64.getEncoder().encodeToString(ImageHasherTests.noise(new Random(9))), new ArrayList<>(), new CountDownLatch(0), finished);
+        Scenario run = new Scenario(1);
+        Queued doc = run.doc(image(new Random(9)), false);
         batcher(8, task -> { throw new RejectedExecutionException("shutting down"); }, 4).add(doc);
-        assertEquals(0, finished.getCount(), "encoded before add returned");
+        assertEquals(0, run.allFinished.getCount(), "encoded before add returned");
         assertEquals(16, ((String) doc.source.get("code")).length());
+    }
+
+    @Test
+    void aDocumentHandedBackBeforeAFaultIsNotHandedBackAgain() throws Exception {
+        Scenario run = new Scenario(2);
+        Queued first = new Queued(0, image(new Random(2)), run.events, new CountDownLatch(0), run.allFinished) {
+            @Override
+            public void finished() { // the engine fails while taking it back: the rest of the pass fails, not this one again
+                super.finished();
+                throw new IllegalStateException("engine fault taking a document back");
+            }
+        };
+        Queued second = new Queued(1, image(new Random(3)), run.events, new CountDownLatch(0), run.allFinished);
+        List<Runnable> held = new ArrayList<>(); // the worker runs only once both documents are queued: one pass
+        DocumentBatcher batcher = batcher(1, held::add, 1);
+        batcher.add(first);
+        batcher.add(second);
+        assertEquals(1, held.size());
+        held.get(0).run();
+        assertEquals(0, run.allFinished.getCount());
+        assertEquals(1, first.finishedTimes.get());
+        assertNull(first.failure);
+        assertEquals(16, ((String) first.source.get("code")).length());
+        assertEquals(1, second.finishedTimes.get());
+        assertTrue(second.failure instanceof IllegalStateException, String.valueOf(second.failure));
     }
 
     @Test
@@ -216,7 +261,7 @@ class DocumentBatcherTests {
                 throw new IllegalStateException("engine fault reading the document");
             }
         };
-        Queued later = new Queued(1, Base64.getEncoder().encodeToString(ImageHasherTests.noise(new Random(1))), new ArrayList<>(), new CountDownLatch(0), laterFinished);
+        Queued later = new Queued(1, image(new Random(1)), new ArrayList<>(), new CountDownLatch(0), laterFinished);
         DocumentBatcher batcher = batcher(8, new CountingExecutor(), 1);
         batcher.add(broken);
         assertTrue(brokenFinished.await(30, TimeUnit.SECONDS));

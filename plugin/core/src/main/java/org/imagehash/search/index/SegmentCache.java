@@ -122,15 +122,14 @@ public final class SegmentCache {
 
     /** Charges {@code bytes}; false where an optional structure's charge was refused (a required one's throws). */
     private boolean reserve(long bytes, String label, boolean optional) {
-        if (optional == false) {
-            memory.reserve(bytes, label);
-            return true;
-        }
         try {
             memory.reserve(bytes, label);
             return true;
         } catch (RuntimeException refused) { // the engine's circuit-breaking exception
-            return false;
+            if (optional) {
+                return false;
+            }
+            throw refused;
         }
     }
 
