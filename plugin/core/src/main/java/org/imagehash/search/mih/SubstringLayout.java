@@ -110,6 +110,12 @@ public final class SubstringLayout {
         return substring(words, offset, 1, j);
     }
 
+    /** Substring {@code j} of a code of one word (at most 64 bits), in the low {@link #length(int)} bits. */
+    public long substring(long code, int j) {
+        long value = code >>> starts[j];
+        return lengths[j] == 64 ? value : value & ((1L << lengths[j]) - 1);
+    }
+
     /** Substring {@code j} of document {@code doc}'s code in a segment's packed codes, in the low {@link #length(int)} bits. */
     public long substring(SegmentCodes codes, int doc, int j) {
         return substring(codes.codes(), SegmentCodes.offset(doc, codes.words()), SegmentCodes.BLOCK, j);

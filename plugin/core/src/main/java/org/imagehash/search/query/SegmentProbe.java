@@ -91,7 +91,7 @@ final class SegmentProbe {
             if (round[1] == 0) {
                 firstRound[d]++; // a code met in two substrings counts twice: near codes weigh more, which errs towards probing
             }
-            if (d <= nearest.limit() && cameInEarlierRound(codes, doc, round[0], round[1]) == false && (live == null || live.get(doc))) {
+            if (d <= nearest.limit() && cameInEarlierRound(codes, doc, beside, code, round[0], round[1]) == false && (live == null || live.get(doc))) {
                 if (pending == null) {
                     nearest.add(doc, d);
                 } else {
@@ -362,10 +362,10 @@ final class SegmentProbe {
      * is nearer to the query's than {@code s}, or as near and earlier. Read off the code itself, this replaces a
      * visited set (a per-query allocation the size of the segment, and a random access per candidate).
      */
-    private boolean cameInEarlierRound(SegmentCodes codes, int doc, int j, int s) {
+    private boolean cameInEarlierRound(SegmentCodes codes, int doc, boolean beside, long code, int j, int s) {
         for (int i = 0; i < querySubstrings.length; i++) {
             if (i != j) {
-                int d = Long.bitCount(layout.substring(codes, doc, i) ^ querySubstrings[i]);
+                int d = Long.bitCount(substring(codes, doc, beside, code, i) ^ querySubstrings[i]);
                 if (d < s || (d == s && i < j)) {
                     return true;
                 }
@@ -378,13 +378,22 @@ final class SegmentProbe {
      * Whether a code met while probing substring {@code j} of a radius search was met before: the substrings are probed
      * in order, each to its whole radius, so it was iff an earlier substring is within its own radius.
      */
-    private boolean metInEarlierSubstring(SegmentCodes codes, int doc, int j, int[] radius) {
+    private boolean metInEarlierSubstring(SegmentCodes codes, int doc, boolean beside, long code, int j, int[] radius) {
         for (int i = 0; i < j; i++) {
-            if (Long.bitCount(layout.substring(codes, doc, i) ^ querySubstrings[i]) <= radius[i]) {
+            if (Long.bitCount(substring(codes, doc, beside, code, i) ^ querySubstrings[i]) <= radius[i]) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Substring {@code i} of a candidate: from the code handed with its posting where the segment keeps codes beside
+     * its postings, else from the packed codes. In the large segments that keep them, a read of the packed codes is a
+     * cache miss per candidate, and a radius query on near-duplicate codes meets each of its hits once per substring.
+     */
+    private long substring(SegmentCodes codes, int doc, boolean beside, long code, int i) {
+        return beside ? layout.substring(code, i) : layout.substring(codes, doc, i);
     }
 
     /** Candidates within the limit that still have to pass the filter, checked in doc order after each round. */
@@ -496,7 +505,7 @@ final class SegmentProbe {
         final long q0 = query[0];
         SegmentProber.DocConsumer verify = (substring, doc, code) -> {
             int d = beside ? Long.bitCount(code ^ q0) : HammingKernels.distance(c, doc, query, words);
-            if (d <= maxDistance && metInEarlierSubstring(codes, doc, substring, radius) == false) {
+            if (d <= maxDistance && metInEarlierSubstring(codes, doc, beside, code, substring, radius) == false) {
                 if (size[0] == found[0].length) {
                     found[0] = ArrayUtil.grow(found[0], size[0] + 1);
                 }
