@@ -32,7 +32,7 @@ import java.util.Random;
  * scores) on every query. Prints one JSON object per data set, width and case: mean ms of both, the ratio of the means,
  * the worst per-query ratio, how many queries were more than 10% slower than the scan, and how many segments probed.
  *
- *   java -Xmx8g -cp LUCENE_CORE:CORE_JAR bench/mih/PlannerBench.java DATA BITS DOCS [QUERIES] [MODEL_CODES]
+ *   java -Xmx8g [-Dsubstrings.count=N] -cp LUCENE_CORE:CORE_JAR bench/mih/PlannerBench.java DATA BITS DOCS [QUERIES] [MODEL_CODES]
  *   (bench/mih/planner.sh runs the matrix)
  */
 public class PlannerBench {
@@ -56,7 +56,8 @@ public class PlannerBench {
                 .map(l -> HexFormat.of().parseHex(l.strip())).toArray(byte[][]::new);
             default -> null;
         };
-        SubstringLayout layout = new SubstringLayout(bits, SubstringLayout.defaultCount(bits));
+        // -Dsubstrings.count=N: another count than the width's default (SEARCH.md's advice on count 3 for large segments)
+        SubstringLayout layout = new SubstringLayout(bits, Integer.getInteger("substrings.count", SubstringLayout.defaultCount(bits)));
         byte[][] stored = new byte[docs][];
         ByteBuffersDirectory dir = new ByteBuffersDirectory();
         try (IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setRAMBufferSizeMB(1024))) {
@@ -133,9 +134,9 @@ public class PlannerBench {
                     }
                 }
                 System.out.println(String.format(Locale.ROOT,
-                    "{\"data\": \"%s\", \"bits\": %d, \"docs\": %d, \"case\": \"%s\", \"queries\": %d, \"warmup_passes\": %d, \"scan_ms\": %.3f, "
+                    "{\"data\": \"%s\", \"bits\": %d, \"substrings\": %d, \"docs\": %d, \"case\": \"%s\", \"queries\": %d, \"warmup_passes\": %d, \"scan_ms\": %.3f, "
                         + "\"planner_ms\": %.3f, \"speedup\": %.2f, \"worst_ratio\": %.2f, \"slower_than_scan_10pct\": %d, \"probed\": %d}",
-                    data, bits, docs, c, asked.size(), warmPasses, scanSum / asked.size() / 1e6, autoSum / asked.size() / 1e6, scanSum / autoSum,
+                    data, bits, layout.count(), docs, c, asked.size(), warmPasses, scanSum / asked.size() / 1e6, autoSum / asked.size() / 1e6, scanSum / autoSum,
                     worst, slower, probed));
             }
         }
