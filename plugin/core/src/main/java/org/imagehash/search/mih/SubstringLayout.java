@@ -112,8 +112,7 @@ public final class SubstringLayout {
 
     /** Substring {@code j} of a code of one word (at most 64 bits), in the low {@link #length(int)} bits. */
     public long substring(long code, int j) {
-        long value = code >>> starts[j];
-        return lengths[j] == 64 ? value : value & ((1L << lengths[j]) - 1);
+        return low(code >>> starts[j], lengths[j]);
     }
 
     /** Substring {@code j} of document {@code doc}'s code in a segment's packed codes, in the low {@link #length(int)} bits. */
@@ -131,6 +130,11 @@ public final class SubstringLayout {
         if (shift + length > 64) {
             value |= words[w + stride] << (64 - shift);
         }
+        return low(value, length);
+    }
+
+    /** The low {@code length} bits of {@code value} (1 to 64). */
+    private static long low(long value, int length) {
         return length == 64 ? value : value & ((1L << length) - 1);
     }
 
