@@ -39,6 +39,8 @@ public final class SubstringLayout {
     private final int count;
     private final int[] starts;
     private final int[] lengths;
+    private final long[] probesWithin; // per distance: see probesWithin(int)
+    private final String name; // toString, part of every probe's cache key: built once, not per query
     private volatile double[] firstRoundChances; // built on first use: only a top k on this layout asks
 
     public SubstringLayout(int bits, int count) {
@@ -57,6 +59,8 @@ public final class SubstringLayout {
             start += lengths[j];
         }
         assert start == bits;
+        this.probesWithin = probesWithin(bits, count, lengths);
+        this.name = count + " substrings of " + (lengths[count - 1] == lengths[0] ? "" + lengths[0] : lengths[count - 1] + "-" + lengths[0]) + " bits";
     }
 
     /** The default number of substrings for a width: substrings of about {@value #DEFAULT_LENGTH} bits. */
@@ -188,6 +192,32 @@ public final class SubstringLayout {
         return binomial(lengths[j], s);
     }
 
+    /**
+     * Lookups that probing costs to see every code within {@code distance} bits of the query: with {@code distance =
+     * m * s + a} ({@code 0 <= a < m}), substrings {@code 0..a} probed to radius {@code s} and the others to
+     * {@code s - 1} (the pigeonhole principle, refined as in MIH); -1 where a substring would have to be enumerated
+     * whole (a scan reads less). The planner prices proving a k-th distance with it several times per query, so it is a
+     * table lookup rather than a sum over the rounds.
+     */
+    public long probesWithin(int distance) {
+        return probesWithin[distance];
+    }
+
+    private static long[] probesWithin(int bits, int count, int[] lengths) {
+        long[] within = new long[bits + 1];
+        long lookups = 0;
+        for (int d = 0; d <= bits; d++) {
+            int j = d % count, s = d / count; // going from d - 1 to d probes substring j to radius s as well
+            if (within[Math.max(0, d - 1)] < 0 || s >= lengths[j]) {
+                within[d] = -1;
+            } else {
+                lookups += binomial(lengths[j], s);
+                within[d] = lookups;
+            }
+        }
+        return within;
+    }
+
     static long binomial(int n, int s) {
         return s < 0 || s > n ? 0 : BINOMIALS[n][s];
     }
@@ -267,6 +297,6 @@ public final class SubstringLayout {
 
     @Override
     public String toString() {
-        return count + " substrings of " + (lengths[count - 1] == lengths[0] ? "" + lengths[0] : lengths[count - 1] + "-" + lengths[0]) + " bits";
+        return name;
     }
 }

@@ -130,7 +130,7 @@ public final class HammingQuery extends Query implements Accountable {
         }
         SegmentProbe probe = probe(HashCodes.toWords(code));
         int[] radius = probe.radii(maxDistance);
-        long lookups = radius == null ? 0 : probe.lookups(radius);
+        long lookups = radius == null ? 0 : layout.probesWithin(maxDistance);
         List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
         FoundDocs[] found = new FoundDocs[leaves.size()];
         for (LeafReaderContext leaf : leaves) {
@@ -148,7 +148,7 @@ public final class HammingQuery extends Query implements Accountable {
         final Plan bound = plan != null && plan.readerId() == searcher.getIndexReader().getContext().id() ? plan : null;
         final SegmentProbe probe = mode == ProbeCost.Mode.SCAN || maxDistance >= bits ? null : probe(query);
         final int[] radius = probe == null ? null : probe.radii(maxDistance);
-        final long lookups = bound != null ? bound.lookups() : radius == null ? 0 : probe.lookups(radius);
+        final long lookups = bound != null ? bound.lookups() : radius == null ? 0 : layout.probesWithin(maxDistance);
         return new HashWeight(this) {
             /** What probing found in this segment; null when the planner scans it. */
             private FoundDocs probed(LeafReaderContext context, SegmentCodes codes) throws IOException {

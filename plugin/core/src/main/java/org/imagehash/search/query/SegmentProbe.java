@@ -215,10 +215,7 @@ final class SegmentProbe {
         if (kth < 0) {
             return NOTHING_PROVABLE; // the round found nothing at all
         }
-        int provable = -1; // the farthest distance up to kth that probing proves within the budget
-        while (provable < kth && provingCost(codes, radii(provable + 1), prober) <= budget) {
-            provable++;
-        }
+        int provable = provable(kth, codes, prober, budget);
         if (provable >= kth) {
             return -1;
         }
@@ -264,33 +261,47 @@ final class SegmentProbe {
     }
 
     /**
-     * The k-th distance that a sample of the segment suggests (at most {@code limit}, the k-th found so far), if proving
-     * it by probing would cost more than the scan; -1 when probing looks cheaper. Finding that out by probing costs up
-     * to a scan when the neighbours are far; the sample costs 1/{@link SegmentSample#FRACTION} of one.
+     * The k-th distance that a sample of the segment suggests, if proving it by probing would cost more than the scan:
+     * then the first distance beyond what probing proves within the budget, at or below the sample's k-th distance
+     * (the scan follows either way, and the sample need not count the codes beyond it: where sampling matters, nearly
+     * all of them); -1 when probing looks cheaper. Finding that out by probing costs up to a scan when the neighbours
+     * are far; the sample costs 1/{@link SegmentSample#FRACTION} of one.
+     *
+     * @param limit the k-th distance found so far (or the shard's limit)
      */
     private int estimatedKthDistance(SegmentCodes codes, int k, long filterCost, int limit, SegmentProber prober, double budget) {
-        if (provingCost(codes, radii(limit), prober) <= budget) {
+        int provable = provable(limit, codes, prober, budget);
+        if (provable >= limit) {
             return -1; // the first round found k codes near enough: no need to estimate
         }
         SegmentSample sample = new SegmentSample(codes, query);
         long candidates = filterCost < 0 ? codes.count() : Math.min(filterCost, codes.count());
-        int kth = sample.kthDistance(k, candidates, limit);
-        int[] radius = radii(kth);
-        if (provingCost(codes, radius, prober) > budget) {
+        int kth = sample.kthDistance(k, candidates, provable + 1);
+        if (kth > provable) {
             return kth;
         }
+        int[] radius = radii(kth);
         // the query's neighbourhood may be denser than the mean: the sample's codes within each substring's radius
         // (postings come from every code, filtered or not)
         double postings = sample.postings(layout, querySubstrings, radius, codes.count());
-        return ProbeCost.probe(lookups(radius), postings, codes.maxDoc(), codes.words(), prober.codesBesidePostings()) > budget ? kth : -1;
+        return ProbeCost.probe(layout.probesWithin(kth), postings, codes.maxDoc(), codes.words(), prober.codesBesidePostings()) > budget ? kth : -1;
     }
 
-    /** Cost of probing to these radii with the segment's mean postings per lookup; infinite for null (every code). */
-    private double provingCost(SegmentCodes codes, int[] radius, SegmentProber prober) {
-        if (radius == null) {
+    /** The farthest distance up to {@code upTo} that probing proves within {@code budget}; -1 when not even 0. */
+    private int provable(int upTo, SegmentCodes codes, SegmentProber prober, double budget) {
+        int provable = -1;
+        while (provable < upTo && provingCost(codes, provable + 1, prober) <= budget) {
+            provable++;
+        }
+        return provable;
+    }
+
+    /** Cost of probing every code within {@code distance} with the segment's mean postings per lookup; infinite where that enumerates a substring. */
+    private double provingCost(SegmentCodes codes, int distance, SegmentProber prober) {
+        long lookups = layout.probesWithin(distance);
+        if (lookups < 0) {
             return Double.POSITIVE_INFINITY;
         }
-        long lookups = lookups(radius);
         return ProbeCost.probe(lookups, lookups * prober.postingsPerTerm(), codes.maxDoc(), codes.words(), prober.codesBesidePostings());
     }
 
@@ -447,17 +458,6 @@ final class SegmentProbe {
             }
         }
         return radius;
-    }
-
-    /** Lookups that probing to these radii costs. */
-    long lookups(int[] radius) {
-        long lookups = 0;
-        for (int j = 0; j < radius.length; j++) {
-            for (int i = 0; i <= radius[j]; i++) {
-                lookups += layout.probesAt(j, i);
-            }
-        }
-        return lookups;
     }
 
     /**

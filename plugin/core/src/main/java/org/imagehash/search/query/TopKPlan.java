@@ -34,7 +34,7 @@ final class TopKPlan {
     }
 
     /**
-     * The first round's finds or the sample put the k-th distance at {@code kth}, too far to probe, after
+     * The first round's finds or the sample put the k-th distance at {@code kth} or beyond, too far to probe, after
      * {@code lookups} lookups; the segment is scanned next.
      */
     void estimatedTooFar(int kth, long lookups) {

@@ -91,6 +91,34 @@ public class SubstringLayoutTests extends HashCodeTestCase {
     }
 
     /**
+     * Proving every code within d bits takes, per substring j, all its values within radius floor(d / m) for j up to
+     * d mod m and one less for the rest: the table matches that sum at every distance, and says -1 from the first
+     * distance at which a substring would be enumerated whole (unequal lengths too).
+     */
+    public void testProbesWithinADistanceSumTheRoundsThatProveIt() {
+        for (SubstringLayout layout : new SubstringLayout[] { new SubstringLayout(64, 4), new SubstringLayout(64, 5), new SubstringLayout(16, 3) }) {
+            int m = layout.count();
+            for (int d = 0; d <= layout.bits(); d++) {
+                long expected = 0;
+                for (int j = 0; j < m && expected >= 0; j++) {
+                    int radius = j <= d % m ? d / m : d / m - 1;
+                    if (radius >= layout.length(j)) {
+                        expected = -1;
+                    } else {
+                        for (int s = 0; s <= radius; s++) {
+                            expected += layout.probesAt(j, s);
+                        }
+                    }
+                }
+                assertEquals(layout + ", distance " + d, expected, layout.probesWithin(d));
+            }
+        }
+        assertEquals(1, new SubstringLayout(64, 4).probesWithin(0));
+        assertEquals(4 + 16, new SubstringLayout(64, 4).probesWithin(4)); // every substring exact, then substring 0 one bit off
+        assertEquals(-1, new SubstringLayout(64, 4).probesWithin(64));
+    }
+
+    /**
      * The share of codes at each distance that share a substring with the query exactly, against counting every
      * 16-bit difference pattern (substrings of 5, 5, 6 bits: unequal lengths too).
      */
