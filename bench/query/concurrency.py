@@ -98,11 +98,14 @@ def main():
         index = bq.index_name(rep, args.n, args.bits)
         assert bq.count(client, index) == args.n, f"{index} does not hold {args.n} documents: run bench_query.py first"
     result = {"config": vars(args), "machine": bq.machine_info(), "blocks": []}
-    # Every engine once before any block is timed: the brute-force pass above sweeps gigabytes through the caches, and
-    # whichever engine came first paid for it (10M codes: our top 10 at one client 348-579 QPS when first, 753-797
-    # when after HNSW's blocks; docs/BENCHMARKS.md, thirteenth session). Each block still has its own warm-up.
+    # Every engine for a few seconds before any block is timed: the brute-force pass above sweeps gigabytes through the
+    # caches, and whichever engine came first paid for it (10M codes: our top 10 at one client 348-579 QPS when first,
+    # 753-797 after HNSW's blocks; 200 queries of its own were not enough when it ran alone: 393-465; docs/BENCHMARKS.md,
+    # thirteenth session). Each block still has its own warm-up.
     for engine in engines:
-        run_concurrent(args.url, engine, queries, args.bits, args.n, 1, args.slow_per_client if engine == "knn_score" else 200, truth)
+        warm_until = time.perf_counter() + 5
+        while time.perf_counter() < warm_until:
+            run_concurrent(args.url, engine, queries, args.bits, args.n, 1, args.slow_per_client if engine == "knn_score" else 100, truth)
     modes = [m for m in args.concurrent_segment_search.split(",") if m] or [None]
     for mode in modes:
         if mode is not None:
