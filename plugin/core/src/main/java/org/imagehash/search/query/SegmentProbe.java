@@ -445,17 +445,20 @@ final class SegmentProbe {
 
     // ---- radius
 
-    /** The radius to probe in each substring for {@code maxDistance}; null when the probes would cover every code. */
+    /**
+     * The radius to probe in each substring for {@code maxDistance}; null when a substring would be enumerated whole (the
+     * layout's {@link SubstringLayout#probesWithin} says so: one rule for the planner's prices and the probe's radii).
+     */
     int[] radii(int maxDistance) {
+        if (layout.probesWithin(maxDistance) < 0) {
+            return null;
+        }
         int m = layout.count();
         int s = maxDistance / m;
         int a = maxDistance % m;
         int[] radius = new int[m];
         for (int j = 0; j < m; j++) {
             radius[j] = j <= a ? s : s - 1;
-            if (radius[j] >= layout.length(j)) {
-                return null;
-            }
         }
         return radius;
     }
