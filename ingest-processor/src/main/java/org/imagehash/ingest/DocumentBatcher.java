@@ -14,25 +14,19 @@ import java.util.function.IntSupplier;
 /**
  * Batches for an engine whose processors see one document per call (Elasticsearch): each document is queued and the
  * processor returns at once (an asynchronous processor), so the engine hands over the rest of the bulk in its loop;
- * a worker on the engine's pool takes every document queued by then and encodes them with
- * {@link ImageHasher#encode(List, int, java.util.function.Consumer)} in batches of {@code batch_size}, each batch's
- * images decoded while the model runs the one before. No timer: a batch is whatever arrived while the batches before
- * it were encoded (as in a group commit), so a lone document is encoded at once and never waits for company.
+ * a worker on the engine's pool feeds the queue to {@link ImageHasher#encode(java.util.function.Supplier,
+ * java.util.function.Consumer)} a batch at a time: up to {@code batch_size} of the documents queued when the model
+ * starts on the batch before (which it reads and decodes meanwhile), until the queue is empty. No timer: a batch is
+ * whatever arrived while the batches before it were encoded (as in a group commit), so a lone document is encoded at
+ * once and never waits for company.
  *
- * <p>At most {@code maxWorkers} workers run at once (the node's inference slots: more could only wait for one), each
- * taking the queue's documents (up to {@value #MAX_BATCHES_PER_PASS} batches) when it starts and again after each pass. Every queued document is handed back exactly
- * once, through {@link Pending#finished()}, with its code or its failure, batch by batch as the model gets through them
- * (on the worker's thread: handing them to the pool instead, so that the engine's work on them would overlap the next
- * batch, measured no faster on Elasticsearch, docs/BENCHMARKS.md section 4).
+ * <p>At most {@code maxWorkers} workers run at once (the node's inference slots: more could only wait for one). Every
+ * queued document is handed back exactly once, through {@link Pending#finished()}, with its code or its failure,
+ * batch by batch as the model gets through them (on the worker's thread: handing them to the pool instead, so that the
+ * engine's work on them would overlap the next batch, measured no faster on Elasticsearch, docs/BENCHMARKS.md
+ * section 4).
  */
 public final class DocumentBatcher {
-
-    /**
-     * Batches a worker takes at most in one pass: the images of a pass are read (base64 decoded) before its first batch,
-     * so this bounds that memory where several bulks queue at once (one bulk's worth on OpenSearch, which gets a
-     * bulk at a time), and the decoding ahead still spans a pass's batches.
-     */
-    static final int MAX_BATCHES_PER_PASS = 8;
 
     /** A document waiting for its code; told once when it has it or has failed. */
     public interface Pending extends ImageHasher.Document {
@@ -79,17 +73,14 @@ public final class DocumentBatcher {
 
     private void work() {
         try {
-            for (List<Pending> taken = takePass(); taken.isEmpty() == false; taken = takePass()) {
-                Set<Pending> handedBack = Collections.newSetFromMap(new IdentityHashMap<>()); // at most once each
+            Set<Pending> taken = Collections.newSetFromMap(new IdentityHashMap<>()); // taken and not handed back yet
+            while (queue.isEmpty() == false) {
                 try {
-                    hasher.encode(taken, batchSize, done -> handBack(done, handedBack));
+                    hasher.encode(() -> take(taken), done -> handBack(done, taken));
                 } catch (RuntimeException e) { // a bug, not a bad image (those fail their documents): fail what is left
-                    for (Pending document : taken) {
-                        if (handedBack.contains(document) == false) {
-                            document.fail(e);
-                        }
-                    }
-                    handBack(taken, handedBack);
+                    List<Pending> left = List.copyOf(taken);
+                    left.forEach(document -> document.fail(e));
+                    handBack(left, taken);
                 }
             }
         } finally {
@@ -98,20 +89,22 @@ public final class DocumentBatcher {
         }
     }
 
-    private static void handBack(List<Pending> documents, Set<Pending> handedBack) {
+    /** The next batch: up to {@code batch_size} of the documents queued now. */
+    private List<Pending> take(Set<Pending> taken) {
+        List<Pending> batch = new ArrayList<>(Math.min(batchSize, 64));
+        for (Pending document; batch.size() < batchSize && (document = queue.poll()) != null; ) {
+            batch.add(document);
+        }
+        taken.addAll(batch);
+        return batch;
+    }
+
+    /** Hands each document back once: one already handed back before a fault is not handed back again. */
+    private static void handBack(List<Pending> documents, Set<Pending> taken) {
         for (Pending document : documents) {
-            if (handedBack.add(document)) {
+            if (taken.remove(document)) {
                 document.finished();
             }
         }
-    }
-
-    private List<Pending> takePass() {
-        int limit = (int) Math.min(Integer.MAX_VALUE, (long) batchSize * MAX_BATCHES_PER_PASS);
-        List<Pending> taken = new ArrayList<>();
-        for (Pending document; taken.size() < limit && (document = queue.poll()) != null; ) {
-            taken.add(document);
-        }
-        return taken;
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What the {@code image_hash} ingest processor does, for any engine: reads an image from {@code field} of each document
@@ -69,95 +70,143 @@ public final class ImageHasher {
     }
 
     /**
-     * Encodes the documents' images in batches of {@code batchSize}, one inference call each, decoding the next batch
-     * while the model runs the current one. Why: a node ingesting one bulk at a time otherwise leaves the inference
-     * thread idle while images decode, and the other cores idle while it infers. Every document either gets its code
-     * or fails.
+     * Encodes the documents in batches of {@code batchSize}, one inference call each, reading and decoding the next
+     * batch while the model runs the current one. Why: a node ingesting one bulk at a time otherwise leaves the
+     * inference thread idle while images decode, and the other cores idle while it infers. Every document either gets
+     * its code or fails.
      */
     public void encode(List<? extends Document> documents, int batchSize) {
         encode(documents, batchSize, finished -> {});
     }
 
     /**
-     * {@link #encode(List, int)}, handing every document to {@code finished} exactly once, in groups, as soon as it has
-     * its code, has failed, or was skipped (a missing image with {@code ignore_missing}): a document need not wait for
-     * the batches after its own.
+     * {@link #encode(List, int)}, handing every document to {@code finished} exactly once, with the rest of its batch,
+     * as soon as that batch has its codes: a document need not wait for the batches after its own.
      */
     public <D extends Document> void encode(List<D> documents, int batchSize, Consumer<List<D>> finished) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
-        List<D> toEncode = new ArrayList<>();
-        List<D> done = new ArrayList<>();
-        List<byte[]> images = new ArrayList<>();
-        for (D document : documents) {
-            try {
-                byte[] image = readImage(document);
-                if (image != null) {
-                    toEncode.add(document);
-                    images.add(image);
-                } else {
-                    done.add(document);
-                }
-            } catch (IllegalArgumentException e) {
-                document.fail(e);
-                done.add(document);
-            }
-        }
-        if (done.isEmpty() == false) {
-            finished.accept(done);
-        }
-        if (images.isEmpty()) {
+        int[] next = { 0 };
+        encode(() -> {
+            int from = next[0];
+            next[0] = (int) Math.min(documents.size(), (long) from + batchSize);
+            return documents.subList(from, next[0]);
+        }, finished);
+    }
+
+    /**
+     * Encodes the batches that {@code batches} gives, one after another until it gives an empty one, each in one
+     * inference call, and hands each batch to {@code finished} once its documents have their codes (or have failed, or
+     * were skipped: a missing image with {@code ignore_missing}). The next batch is taken when the model starts on
+     * the current one, and read (images out of their documents) and decoded in the common pool meanwhile, so that
+     * this thread does nothing but inference while batches keep coming; a batch of one document is read here, in
+     * turn (handing single images over cost more than it saved: bench/ingest/DecodeOverlapBench.java). At most two
+     * batches are taken at once. A fault that is not a bad image (an engine's document failing to answer, say) is
+     * thrown, after the batch read ahead has been read: the caller fails what it handed over and did not get back.
+     */
+    public <D extends Document> void encode(Supplier<List<D>> batches, Consumer<List<D>> finished) {
+        List<D> first = batches.get();
+        if (first.isEmpty()) {
             return;
         }
-        HashModel model;
+        // the model is looked up as each batch is taken, here, not in the pool: loading one may need the plugin's own
+        // permissions, and one evicted meanwhile (its files changed) is not used again
+        for (Batch<D> current = new Batch<>(first, model()), next; current != null; current = next) {
+            List<D> following = batches.get();
+            next = following.isEmpty() ? null : new Batch<>(following, model());
+            if (next != null && following.size() > 1) {
+                ForkJoinPool.commonPool().execute(next);
+            }
+            try {
+                current.encode();
+                finished.accept(current.documents);
+            } catch (RuntimeException | Error e) {
+                if (next != null) {
+                    next.awaitQuietly(); // its reader is done with those documents before the caller fails them
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** The model, or why it cannot be had (which fails only the documents that have an image). */
+    private record Model(HashModel model, RuntimeException failure) {}
+
+    private Model model() {
         try {
-            model = models.get(modelId);
-        } catch (RuntimeException e) { // the model cannot be loaded: every document fails with the reason
-            toEncode.forEach(document -> document.fail(e));
-            finished.accept(toEncode);
-            return;
-        }
-        int count = images.size();
-        PreparedBatch next = new PreparedBatch(model, images.subList(0, Math.min(batchSize, count)));
-        for (int start = 0; start < count; start += batchSize) {
-            int end = Math.min(start + batchSize, count);
-            List<D> batch = toEncode.subList(start, end);
-            HashModel.Prepared prepared;
-            try {
-                prepared = next.get(field);
-            } catch (RuntimeException e) {
-                batch.forEach(document -> document.fail(e));
-                prepared = null;
-            }
-            if (end < count) {
-                next = new PreparedBatch(model, images.subList(end, Math.min(end + batchSize, count)));
-                if (batchSize > 1) {
-                    // ahead, in the pool the decoding already spreads over; one image at a time is decoded here, in
-                    // turn: handing single images over cost more than it saved (bench/ingest/DecodeOverlapBench.java)
-                    ForkJoinPool.commonPool().execute(next);
-                }
-            }
-            if (prepared != null) {
-                encode(batch, model, prepared);
-            }
-            finished.accept(batch);
+            return new Model(models.get(modelId), null);
+        } catch (RuntimeException e) {
+            return new Model(null, e);
         }
     }
 
     /**
-     * One batch's decoding, run by the common pool ahead of its turn, or by the ingest thread itself when the pool has
-     * not started it by then (a busy pool delays a batch, never stalls it).
+     * One batch: its documents' images read and decoded when this task runs (in the pool ahead of its turn, or on the
+     * inference thread when the pool has not started it by then: a busy pool delays a batch, never stalls it), then
+     * encoded by {@link #encode()} on the inference thread. Running, it only reads the documents: failures are recorded
+     * and written on the inference thread, so that documents are never written by two threads.
      */
-    private static final class PreparedBatch extends FutureTask<HashModel.Prepared> {
-        PreparedBatch(HashModel model, List<byte[]> images) {
-            super(() -> model.prepare(images));
+    private final class Batch<D extends Document> implements Runnable {
+        final List<D> documents;
+        private final Model model;
+        private final FutureTask<Void> reading = new FutureTask<>(this::read, null); // runs once, whoever runs it first
+        private final Exception[] unread; // why a document's image could not be read, by position
+        private final List<D> withImages = new ArrayList<>();
+        private HashModel.Prepared prepared; // null when no document has an image or the model cannot be had
+        private RuntimeException unprepared; // why decoding failed as a whole (bad images fail alone): fails the batch
+
+        Batch(List<D> documents, Model model) {
+            this.documents = documents;
+            this.model = model;
+            this.unread = new Exception[documents.size()];
         }
 
-        HashModel.Prepared get(String field) {
-            run(); // no-op when already running or done
+        @Override
+        public void run() {
+            reading.run(); // a no-op when already running or done
+        }
+
+        /** Reads and decodes (the task's body). */
+        private void read() {
+            List<byte[]> images = new ArrayList<>();
+            for (int i = 0; i < documents.size(); i++) {
+                try {
+                    byte[] image = readImage(documents.get(i));
+                    if (image != null) {
+                        withImages.add(documents.get(i));
+                        images.add(image);
+                    }
+                } catch (IllegalArgumentException e) {
+                    unread[i] = e;
+                }
+            }
+            if (images.isEmpty() == false && model.model() != null) {
+                try {
+                    prepared = model.model().prepare(images);
+                } catch (RuntimeException e) { // this batch's documents fail with it; the batches after it go on
+                    unprepared = e;
+                }
+            }
+        }
+
+        /** Reads it here unless a pool thread has begun, then waits for the reading to end, whatever its outcome. */
+        void awaitQuietly() {
+            run();
             try {
-                return get();
+                reading.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                // the caller fails these documents anyway
+            }
+        }
+
+        /** On the inference thread: the batch's failures written, the model run, the codes written. */
+        void encode() {
+            run();
+            try {
+                reading.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("[" + TYPE + "] field [" + field + "]: interrupted while images were decoded", e);
@@ -167,6 +216,20 @@ public final class ImageHasher {
                 }
                 throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             }
+            for (int i = 0; i < documents.size(); i++) {
+                if (unread[i] != null) {
+                    documents.get(i).fail(unread[i]);
+                }
+            }
+            if (withImages.isEmpty()) {
+                return;
+            }
+            RuntimeException failure = model.failure() != null ? model.failure() : unprepared;
+            if (failure != null) { // the model cannot be loaded, or decoding failed: each document with an image fails
+                withImages.forEach(document -> document.fail(failure));
+                return;
+            }
+            ImageHasher.this.encode(withImages, model.model(), prepared);
         }
     }
 

@@ -35,7 +35,7 @@ class DocumentBatcherTests {
     private static ModelRegistry models;
     private static ExecutorService pool;
 
-    /** A queued document that records when it was read and finished, and can hold its reader at a gate. */
+    /** A queued document that records when it was read, coded and finished, and can hold its reader at a gate. */
     private static class Queued extends MapDocument implements DocumentBatcher.Pending {
         final int id;
         final List<String> events;
@@ -60,6 +60,12 @@ class DocumentBatcherTests {
                 throw new AssertionError(e);
             }
             return super.get(path);
+        }
+
+        @Override
+        public void set(String path, Object value) {
+            events.add("coded " + id);
+            super.set(path, value);
         }
 
         @Override
@@ -167,17 +173,23 @@ class DocumentBatcherTests {
             assertEquals(expected.get(doc.id), doc.source.get("code"), "document " + doc.id);
         }
         assertTrue(docs.get(5).failure.getMessage().startsWith("[image_hash] field [image]"), docs.get(5).failure.getMessage());
-        // the eight documents queued meanwhile were taken together: all read before any of them was handed back
-        int lastRead = run.events.indexOf("read 8");
-        for (int i = 1; i < docs.size(); i++) {
-            assertTrue(run.events.indexOf("finished " + i) > lastRead, run.events.toString());
-        }
+        // the eight documents queued meanwhile were encoded in two batches of four: each batch's codes written (one
+        // inference call) before any of its documents was handed back; the corrupt one fails with its batch
+        List<String> afterTheFirst = run.events.stream()
+            .filter(e -> e.startsWith("coded ") || e.startsWith("finished "))
+            .filter(e -> e.endsWith(" 0") == false)
+            .toList();
+        assertEquals(
+            List.of("coded 1", "coded 2", "coded 3", "coded 4", "finished 1", "finished 2", "finished 3", "finished 4",
+                "coded 6", "coded 7", "coded 8", "finished 5", "finished 6", "finished 7", "finished 8"),
+            afterTheFirst
+        );
     }
 
     @Test
-    void aPassTakesAtMostEightBatches() throws Exception {
+    void aWorkerTakesTheNextBatchWhileTheModelRunsOneAndNoFurtherAhead() throws Exception {
         Random random = new Random(8);
-        int count = 1 + 2 * 2 * DocumentBatcher.MAX_BATCHES_PER_PASS;
+        int count = 13; // the first document alone, then six batches of two
         Scenario run = new Scenario(count);
         DocumentBatcher batcher = batcher(2, new CountingExecutor(), 1);
         for (int i = 0; i < count; i++) {
@@ -187,11 +199,17 @@ class DocumentBatcherTests {
             }
         }
         run.openGateAndAwaitAll();
-        // after the first document's pass: 16 documents (8 batches of 2), handed back before the next 16 are read
-        int passSize = 2 * DocumentBatcher.MAX_BATCHES_PER_PASS;
-        assertTrue(run.events.indexOf("read " + passSize) < run.events.indexOf("finished 1"), run.events.toString());
-        assertTrue(run.events.indexOf("finished " + passSize) < run.events.indexOf("read " + (passSize + 1)), run.events.toString());
         run.assertEachHandedBackOnce();
+        // batch b holds documents 2b - 1 and 2b; batch b + 2 is taken (and read) only once batch b has been handed
+        // back: at most two batches' images are held at once, however long the queue
+        for (int b = 1; b + 2 <= 6; b++) {
+            int readLater = run.events.indexOf("read " + (2 * (b + 2) - 1));
+            assertTrue(run.events.indexOf("finished " + 2 * b) < readLater, run.events.toString());
+        }
+        for (Queued doc : run.docs) {
+            assertNull(doc.failure);
+            assertEquals(16, ((String) doc.source.get("code")).length());
+        }
     }
 
     @Test

@@ -99,7 +99,7 @@ class ImageHasherTests {
     }
 
     @Test
-    void everyDocumentIsHandedBackOnceAsSoonAsItsBatchIsDone() throws IOException {
+    void everyDocumentIsHandedBackOnceWithItsBatchAsSoonAsThatBatchIsDone() throws IOException {
         Random random = new Random(11);
         List<MapDocument> docs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -116,10 +116,11 @@ class ImageHasherTests {
             }
             groups.add(List.copyOf(group));
         });
-        // the documents without an image to encode first, then the 8 images in batches of 3, 3 and 2
-        assertEquals(List.of(skipped, corrupt), groups.get(0));
-        assertEquals(List.of(2, 3, 3, 2), groups.stream().map(List::size).toList());
-        assertEquals(docs.size(), groups.stream().flatMap(List::stream).distinct().count(), "each document exactly once");
+        // batches of 3 documents, in order, the skipped and the corrupt one in theirs
+        assertEquals(List.of(docs.subList(0, 3), docs.subList(3, 6), docs.subList(6, 9), docs.subList(9, 10)), groups);
+        assertNull(skipped.failure);
+        assertFalse(skipped.source.containsKey("code"));
+        assertTrue(corrupt.failure.getMessage().startsWith("[image_hash] field [image]"), corrupt.failure.getMessage());
     }
 
     /** A 28x28 grey PNG of random pixels. */
