@@ -143,7 +143,7 @@ def main():
     # only overlap the node's other work (HTTP, parsing, decoding, indexing) with the first one's inference
     for node in (client, other) if other else (client,):
         node.put("/_cluster/settings", {"persistent": {"image_hash.inference.max_concurrency": 1}})
-    pipeline, two_clients, binary, direct, compared = ({str(b): [] for b in BATCHES} for _ in range(5))
+    pipeline, two_clients, binary, direct, compared, compared_two = ({str(b): [] for b in BATCHES} for _ in range(6))
     index_only, index_only_kind, codes = [], None, None
     for round_ in range(ROUNDS):  # interleaved, so that every side sees the same machine load
         if codes is not None:
@@ -154,15 +154,17 @@ def main():
             for first in (round_ % 2 == 0, round_ % 2 == 1):  # the two nodes' JSON sides in alternating order
                 if first:
                     pipeline[str(batch)].append(pipeline_rate(client, sources, batch))
+                    two_clients[str(batch)].append(pipeline_rate(client, sources, batch, clients=2))
                 elif other:
                     compared[str(batch)].append(pipeline_rate(other, sources, batch))
-            two_clients[str(batch)].append(pipeline_rate(client, sources, batch, clients=2))
+                    compared_two[str(batch)].append(pipeline_rate(other, sources, batch, clients=2))
             binary[str(batch)].append(smile_rate(client, smile, batch))
             raw.stdin.write(f"{batch}\n")
             raw.stdin.flush()
             direct[str(batch)].append(float(raw.stdout.readline()))
             print(f"round {round_}: batch {batch}: pipeline JSON {pipeline[str(batch)][-1]:.0f}, "
-                  + (f"other node's pipeline JSON {compared[str(batch)][-1]:.0f}, " if other else "") +
+                  + (f"other node's pipeline JSON {compared[str(batch)][-1]:.0f} (2 clients {compared_two[str(batch)][-1]:.0f}), "
+                     if other else "") +
                   f"JSON 2 clients {two_clients[str(batch)][-1]:.0f}, SMILE {binary[str(batch)][-1]:.0f}, "
                   f"raw {direct[str(batch)][-1]:.0f} images/s", file=sys.stderr)
             assert same_codes(client, batch, [str(i) for i in range(0, n, max(1, n // 200))]), batch
@@ -181,12 +183,14 @@ def main():
               "pipeline_images_per_s": best(pipeline), "pipeline_2_clients_images_per_s": best(two_clients),
               "pipeline_smile_images_per_s": best(binary), "raw_ort_images_per_s": best(direct),
               "index_only_images_per_s": max(index_only), "index_only_side": index_only_kind,
-              **({"other_node_pipeline_images_per_s": best(compared), "ratio_other_node_pipeline_to_raw": ratio(compared)}
-                 if other else {}),
+              **({"other_node_pipeline_images_per_s": best(compared), "ratio_other_node_pipeline_to_raw": ratio(compared),
+                  "other_node_pipeline_2_clients_images_per_s": best(compared_two),
+                  "ratio_other_node_pipeline_2_clients_to_raw": ratio(compared_two)} if other else {}),
               "ratio_pipeline_to_raw": ratio(pipeline), "ratio_pipeline_2_clients_to_raw": ratio(two_clients),
               "ratio_pipeline_smile_to_raw": ratio(binary),
               "all_runs": {"pipeline": pipeline, "pipeline_2_clients": two_clients, "pipeline_smile": binary, "raw_ort": direct,
-                           "index_only": index_only, **({"other_node_pipeline": compared} if other else {})}}
+                           "index_only": index_only,
+                           **({"other_node_pipeline": compared, "other_node_pipeline_2_clients": compared_two} if other else {})}}
     with open(out, "w") as f:
         json.dump(result, f, indent=1)
     print(json.dumps({k: v for k, v in result.items() if k != "all_runs"}, indent=1))

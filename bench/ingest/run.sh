@@ -5,7 +5,7 @@
 #   INGEST_PLUGIN=ZIP  the node gets ZIP instead of the build's plugin (e.g. a build from before a change)
 #   INGEST_OUT=FILE    results there instead;  SKIP_BUILD=1  use what the last build left in target/ and dist/
 #   INGEST_COMPARE_PLUGIN=ZIP  a second node of the same engine (HTTP port 9251, or 9501 for Elasticsearch) with ZIP:
-#                      its JSON pipeline measured in the same rounds
+#                      its JSON pipeline (one client and two) measured in the same rounds
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/java-env.sh

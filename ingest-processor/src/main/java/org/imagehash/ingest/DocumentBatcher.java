@@ -12,9 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 /**
- * Batches for an engine whose processors see one document per call (Elasticsearch): each document is queued and the
- * processor returns at once (an asynchronous processor), so the engine hands over the rest of the bulk in its loop;
- * a worker on the engine's pool feeds the queue to {@link ImageHasher#encode(java.util.function.Supplier,
+ * Batches the documents given to one processor, for both engines: Elasticsearch hands a processor one document per
+ * call, OpenSearch a bulk's documents in one call; either way they are queued and the processor returns at once (an
+ * asynchronous processor), so the engine goes on (through the bulk, or with other requests), and the documents of
+ * concurrent bulks share batches instead of taking turns at the inference slots. A worker on the engine's pool feeds
+ * the queue to {@link ImageHasher#encode(java.util.function.Supplier,
  * java.util.function.Consumer)} a batch at a time: up to {@code batch_size} of the documents queued when the model
  * starts on the batch before (which it reads and decodes meanwhile), until the queue is empty. No timer: a batch is
  * whatever arrived while the batches before it were encoded (as in a group commit), so a lone document is encoded at
@@ -53,6 +55,15 @@ public final class DocumentBatcher {
     /** Queues a document; its {@link Pending#finished()} runs later, on a worker's thread or (pool refused) on this one. */
     public void add(Pending document) {
         queue.add(document);
+        startWorker();
+    }
+
+    /**
+     * Queues documents handed over together (OpenSearch's batch of a bulk), all before a worker starts, so that a
+     * worker's first batch is a full one rather than the first document alone.
+     */
+    public void addAll(List<? extends Pending> documents) {
+        queue.addAll(documents);
         startWorker();
     }
 

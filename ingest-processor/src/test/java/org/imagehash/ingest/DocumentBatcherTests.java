@@ -187,6 +187,26 @@ class DocumentBatcherTests {
     }
 
     @Test
+    void documentsHandedOverTogetherAreAllQueuedBeforeAWorkerStartsSoItsFirstBatchIsFull() throws Exception {
+        Random random = new Random(5);
+        Scenario run = new Scenario(8);
+        List<Queued> bulk = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            bulk.add(run.doc(image(random), false));
+        }
+        // a worker run in place, as soon as it is started: one started by the first document would take it alone
+        batcher(4, Runnable::run, 1).addAll(bulk);
+        run.openGateAndAwaitAll();
+        run.assertEachHandedBackOnce();
+        List<String> codedAndFinished = run.events.stream().filter(e -> e.startsWith("coded ") || e.startsWith("finished ")).toList();
+        assertEquals(
+            List.of("coded 0", "coded 1", "coded 2", "coded 3", "finished 0", "finished 1", "finished 2", "finished 3",
+                "coded 4", "coded 5", "coded 6", "coded 7", "finished 4", "finished 5", "finished 6", "finished 7"),
+            codedAndFinished
+        );
+    }
+
+    @Test
     void aWorkerTakesTheNextBatchWhileTheModelRunsOneAndNoFurtherAhead() throws Exception {
         Random random = new Random(8);
         int count = 13; // the first document alone, then six batches of two

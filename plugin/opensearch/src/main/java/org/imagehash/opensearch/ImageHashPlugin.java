@@ -154,7 +154,12 @@ public class ImageHashPlugin extends EnginePlugin
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
-        return Map.of(ImageHashProcessor.TYPE, new ImageHashProcessor.Factory(models, () -> parameters.ingestService.getClusterService().state()));
+        return Map.of(ImageHashProcessor.TYPE, new ImageHashProcessor.Factory(
+                models,
+                () -> parameters.ingestService.getClusterService().state(),
+                parameters.genericExecutor::accept,
+                parameters.threadContext
+            ));
     }
 
     @Override

@@ -1,8 +1,11 @@
 package org.imagehash.opensearch.ingest;
 
+import org.imagehash.ingest.DocumentBatcher;
 import org.imagehash.ingest.ImageHasher;
 import org.imagehash.model.ModelRegistry;
 import org.imagehash.opensearch.engine.EngineCompat;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.ConfigurationUtils;
 import org.opensearch.ingest.IngestDocument;
@@ -11,7 +14,10 @@ import org.opensearch.ingest.IngestDocumentWrapper;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The {@code image_hash} ingest processor in OpenSearch: a batching processor over {@link ImageHasher}.
@@ -23,19 +29,35 @@ import java.util.function.Consumer;
  *
  * With {@code batch_size} above 1, the documents of a bulk request are encoded together, in one inference call per
  * batch, each batch's images decoded while the model runs the one before; a bad document fails alone (and goes to
- * {@code on_failure} when the pipeline has one).
+ * {@code on_failure} when the pipeline has one). The processor is asynchronous: a bulk's documents are queued in a
+ * {@link DocumentBatcher} and the write thread is released; a worker on the node's generic pool encodes the queue, so
+ * concurrent bulks share batches and one inference slot instead of taking turns at it, and the bulk goes on through
+ * its pipeline, in its own request's thread context, once its last document is done.
  */
 public final class ImageHashProcessor extends AbstractBatchingProcessor {
 
     public static final String TYPE = ImageHasher.TYPE;
 
     private final ImageHasher hasher;
+    private final DocumentBatcher batcher;
+    private final ThreadContext threadContext;
     private final TargetFieldCheck targetCheck;
     private final ModelRegistry models;
 
-    ImageHashProcessor(String tag, String description, int batchSize, ImageHasher hasher, ModelRegistry models, TargetFieldCheck targetCheck) {
+    ImageHashProcessor(
+        String tag,
+        String description,
+        int batchSize,
+        ImageHasher hasher,
+        DocumentBatcher batcher,
+        ThreadContext threadContext,
+        ModelRegistry models,
+        TargetFieldCheck targetCheck
+    ) {
         super(tag, description, batchSize);
         this.hasher = hasher;
+        this.batcher = batcher;
+        this.threadContext = threadContext;
         this.models = models;
         this.targetCheck = targetCheck;
     }
@@ -61,38 +83,56 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
         return batchSize;
     }
 
+    /** For callers that run processors synchronously (one document indexed alone): on the calling thread. */
     @Override
     public IngestDocument execute(IngestDocument document) {
-        List<IngestDocumentWrapper> one = List.of(EngineCompat.wrap(0, document));
-        encode(one);
-        Exception failure = one.get(0).getException();
+        IngestDocumentWrapper wrapper = EngineCompat.wrap(0, document);
+        if (targetAccepts(wrapper)) {
+            hasher.encode(List.of(new Wrapped(wrapper)), batchSize);
+        }
+        Exception failure = wrapper.getException();
         if (failure != null) {
             throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
         }
-        return one.get(0).getIngestDocument();
+        return wrapper.getIngestDocument();
     }
 
     /**
      * The whole bulk's documents at once, not the base class's one {@link #subBatchExecute} per {@code batch_size}
-     * slice: {@link ImageHasher} cuts them into batches itself and decodes the next batch while the model runs one.
+     * slice: the batcher cuts them into batches itself (with whatever other bulks have queued) and hands the bulk on
+     * once every document has its code or its failure. Documents that failed or were dropped before this processor
+     * are passed over.
      */
     @Override
     public void batchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
-        encode(documents);
-        handler.accept(documents);
+        List<Queued> queued = documents.stream()
+            .filter(w -> w.getException() == null && w.getIngestDocument() != null)
+            .filter(this::targetAccepts)
+            .map(Queued::new)
+            .toList();
+        if (queued.isEmpty()) {
+            handler.accept(documents);
+            return;
+        }
+        // the worker finishes the bulk beside other requests' documents: the rest of its pipeline and its indexing
+        // must run in its own request's thread context (user, headers), not the worker's
+        Supplier<ThreadContext.StoredContext> context = threadContext.newRestorableContext(false);
+        AtomicInteger left = new AtomicInteger(queued.size());
+        Runnable oneDone = () -> {
+            if (left.decrementAndGet() == 0) {
+                try (ThreadContext.StoredContext ignored = context.get()) {
+                    handler.accept(documents);
+                }
+            }
+        };
+        queued.forEach(document -> document.whenFinished = oneDone);
+        batcher.addAll(queued);
     }
 
     /** Not called by the engine once {@link #batchExecute} is overridden; kept equivalent to it. */
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
         batchExecute(documents, handler);
-    }
-
-    private void encode(List<IngestDocumentWrapper> documents) {
-        // documents that failed or were dropped before this processor are passed over
-        List<IngestDocumentWrapper> live = documents.stream().filter(w -> w.getException() == null && w.getIngestDocument() != null).toList();
-        List<IngestDocumentWrapper> allowed = live.stream().filter(this::targetAccepts).toList();
-        hasher.encode(allowed.stream().map(Wrapped::new).toList(), batchSize);
     }
 
     /** Whether the document's index maps the target field for this model (else the document fails with the reason). */
@@ -116,7 +156,13 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
     }
 
     /** An OpenSearch ingest document as {@link ImageHasher} sees it. */
-    private record Wrapped(IngestDocumentWrapper wrapper) implements ImageHasher.Document {
+    private static class Wrapped implements ImageHasher.Document {
+        final IngestDocumentWrapper wrapper;
+
+        Wrapped(IngestDocumentWrapper wrapper) {
+            this.wrapper = wrapper;
+        }
+
         @Override
         public Object get(String path) {
             IngestDocument document = wrapper.getIngestDocument();
@@ -139,20 +185,48 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
         }
     }
 
+    /** A document of a bulk in the batcher's queue; the bulk goes on when the last of its documents is finished. */
+    private static final class Queued extends Wrapped implements DocumentBatcher.Pending {
+        Runnable whenFinished; // set before the document is queued
+
+        Queued(IngestDocumentWrapper wrapper) {
+            super(wrapper);
+        }
+
+        @Override
+        public void finished() {
+            whenFinished.run();
+        }
+    }
+
     /** Creates {@code image_hash} processors; checks the model id when the pipeline is created. */
     public static final class Factory extends AbstractBatchingProcessor.Factory {
         private final ModelRegistry models;
-        private final java.util.function.Supplier<org.opensearch.cluster.ClusterState> clusterState;
+        private final Supplier<org.opensearch.cluster.ClusterState> clusterState;
+        private final Executor workers;
+        private final ThreadContext threadContext;
 
+        /** For tests: no mapping check, batches encoded on the calling thread. */
         public Factory(ModelRegistry models) {
-            this(models, null);
+            this(models, null, Runnable::run, new ThreadContext(Settings.EMPTY));
         }
 
-        /** @param clusterState the node's cluster state, for the target fields' mappings (null: no check) */
-        public Factory(ModelRegistry models, java.util.function.Supplier<org.opensearch.cluster.ClusterState> clusterState) {
+        /**
+         * @param clusterState the node's cluster state, for the target fields' mappings (null: no check)
+         * @param workers where batches are encoded (the node's generic pool)
+         * @param threadContext the node's, to hand each bulk back in its request's context
+         */
+        public Factory(
+            ModelRegistry models,
+            Supplier<org.opensearch.cluster.ClusterState> clusterState,
+            Executor workers,
+            ThreadContext threadContext
+        ) {
             super(TYPE);
             this.models = models;
             this.clusterState = clusterState;
+            this.workers = workers;
+            this.threadContext = threadContext;
         }
 
         @Override
@@ -173,7 +247,9 @@ public final class ImageHashProcessor extends AbstractBatchingProcessor {
             }
             ImageHasher hasher = new ImageHasher(models, modelId, field, targetField, ignoreMissing, removeSourceField);
             TargetFieldCheck check = new TargetFieldCheck(clusterState, targetField, modelId);
-            return new ImageHashProcessor(tag, description, batchSize, hasher, models, check);
+            // workers: no more than the inference slots, which are all that they could use
+            DocumentBatcher batcher = new DocumentBatcher(hasher, batchSize, workers, models::maxConcurrency);
+            return new ImageHashProcessor(tag, description, batchSize, hasher, batcher, threadContext, models, check);
         }
     }
 }

@@ -5,6 +5,8 @@ import org.imagehash.model.InferenceDevice;
 import org.imagehash.model.ModelRegistry;
 import org.imagehash.opensearch.engine.EngineCompat;
 import org.opensearch.OpenSearchParseException;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 import org.opensearch.ingest.RandomDocumentPicks;
@@ -19,9 +21,14 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
 
 /** The processor on documents: codes written, options honoured, and a bad document failing alone in a batch. */
 public class ImageHashProcessorTests extends OpenSearchTestCase {
@@ -131,6 +138,44 @@ public class ImageHashProcessorTests extends OpenSearchTestCase {
                 assertNull(wrapper.getException());
                 assertEquals(sandalCode, wrapper.getIngestDocument().getFieldValue("code", String.class));
             }
+        }
+    }
+
+    public void testABulkGoesOnFromTheWorkerInItsOwnThreadContextOnceEveryDocumentIsDone() throws Exception {
+        ThreadContext threadContext = new ThreadContext(Settings.EMPTY);
+        ExecutorService workers = Executors.newSingleThreadExecutor();
+        try {
+            ImageHashProcessor processor = (ImageHashProcessor) new ImageHashProcessor.Factory(models, null, workers, threadContext).create(
+                Map.of(),
+                "tag",
+                null,
+                new HashMap<>(Map.of("field", "image", "target_field", "code", "batch_size", 2))
+            );
+            List<IngestDocumentWrapper> bulk = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                bulk.add(EngineCompat.wrap(i, document(new HashMap<>(Map.of("image", i == 2 ? "AAAA" : sandal)))));
+            }
+            CompletableFuture<String> handedOn = new CompletableFuture<>();
+            try (ThreadContext.StoredContext ignored = threadContext.stashContext()) {
+                threadContext.putHeader("bulk", "mine");
+                processor.batchExecute(bulk, documents -> {
+                    try {
+                        for (IngestDocumentWrapper wrapper : documents) { // every document is done by now
+                            int slot = wrapper.getSlot();
+                            assertTrue("slot " + slot, slot == 2 ? wrapper.getException() != null : wrapper.getIngestDocument().hasField("code"));
+                        }
+                        handedOn.complete(Thread.currentThread().getName() + " " + threadContext.getHeader("bulk"));
+                    } catch (Throwable t) {
+                        handedOn.completeExceptionally(t);
+                    }
+                });
+            }
+            String onWorker = handedOn.get(60, TimeUnit.SECONDS);
+            assertNotEquals(Thread.currentThread().getName(), onWorker.split(" ")[0]);
+            assertThat(onWorker, endsWith(" mine"));
+            assertNull("the worker's own context is left as it was", workers.submit(() -> threadContext.getHeader("bulk")).get());
+        } finally {
+            assertTrue(terminate(workers));
         }
     }
 
