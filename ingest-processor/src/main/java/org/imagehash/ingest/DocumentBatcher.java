@@ -16,9 +16,9 @@ import java.util.function.IntSupplier;
  * call, OpenSearch a bulk's documents in one call; either way they are queued and the processor returns at once (an
  * asynchronous processor), so the engine goes on (through the bulk, or with other requests), and the documents of
  * concurrent bulks share batches instead of taking turns at the inference slots. A worker on the engine's pool feeds
- * the queue to {@link ImageHasher#encode(java.util.function.Supplier,
- * java.util.function.Consumer)} a batch at a time: up to {@code batch_size} of the documents queued when the model
- * starts on the batch before (which it reads and decodes meanwhile), until the queue is empty. No timer: a batch is
+ * the queue to {@link ImageHasher#encode(java.util.function.Supplier, java.util.function.Consumer)} a batch at a
+ * time: up to {@code batch_size} of the documents queued when the model starts on the batch before (which it reads
+ * and decodes meanwhile), until the queue is empty. No timer: a batch is
  * whatever arrived while the batches before it were encoded (as in a group commit), so a lone document is encoded at
  * once and never waits for company.
  *

@@ -123,7 +123,7 @@ public final class ImageHasher {
                 finished.accept(current.documents);
             } catch (RuntimeException | Error e) {
                 if (next != null) {
-                    next.awaitQuietly(); // its reader is done with those documents before the caller fails them
+                    next.awaitReading(); // its reader is done with those documents before the caller fails them (its own fault dropped)
                 }
                 throw e;
             }
@@ -190,31 +190,31 @@ public final class ImageHasher {
             }
         }
 
-        /** Reads it here unless a pool thread has begun, then waits for the reading to end, whatever its outcome. */
-        void awaitQuietly() {
+        /**
+         * Reads it here unless a pool thread has begun, then waits for the reading to end: what it threw (or the
+         * interruption of the wait, the thread's flag set again), or null.
+         */
+        Throwable awaitReading() {
             run();
             try {
                 reading.get();
+                return null;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return new IllegalStateException("[" + TYPE + "] field [" + field + "]: interrupted while images were decoded", e);
             } catch (ExecutionException e) {
-                // the caller fails these documents anyway
+                return e.getCause();
             }
         }
 
         /** On the inference thread: the batch's failures written, the model run, the codes written. */
         void encode() {
-            run();
-            try {
-                reading.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("[" + TYPE + "] field [" + field + "]: interrupted while images were decoded", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof Error error) {
-                    throw error;
-                }
-                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            Throwable fault = awaitReading();
+            if (fault instanceof Error error) {
+                throw error;
+            }
+            if (fault != null) {
+                throw fault instanceof RuntimeException r ? r : new IllegalStateException(fault);
             }
             for (int i = 0; i < documents.size(); i++) {
                 if (unread[i] != null) {
